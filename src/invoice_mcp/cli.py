@@ -1,0 +1,233 @@
+"""Command line: `invoice-mcp serve | demo | db upgrade | seed | audit`.
+
+Heavy modules are imported inside each command so that `serve` starts fast and
+`--help` needs no database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+from invoice_mcp import __version__
+
+logger = logging.getLogger("invoice_mcp")
+
+ENV_BILLER = "INVOICE_MCP_BILLER"
+ENV_CUSTOMER = "INVOICE_MCP_CUSTOMER"
+ENV_POLICY = "INVOICE_MCP_POLICY"
+ENV_TODAY = "INVOICE_MCP_TODAY"
+ENV_LOG_LEVEL = "INVOICE_MCP_LOG_LEVEL"
+
+
+class CommandError(Exception):
+    """A user error on the command line: printed as one line on stderr, exit status 2."""
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a date in the form YYYY-MM-DD") from exc
+
+
+def _add_database_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--database-url",
+        help="SQLAlchemy URL of the billing store (default: $INVOICE_MCP_DATABASE_URL, "
+        "else an SQLite file in the user data folder)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="invoice-mcp",
+        description="MCP server that explains invoices and acts on them for the invoice recipient.",
+    )
+    parser.add_argument("--version", action="version", version=f"invoice-mcp {__version__}")
+    parser.add_argument(
+        "--log-level",
+        default=os.environ.get(ENV_LOG_LEVEL, "INFO"),
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="log level of the stderr log (default: INFO, or $INVOICE_MCP_LOG_LEVEL)",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="serve MCP over stdio for one customer")
+    _add_database_option(serve)
+    serve.add_argument(
+        "--transport", choices=["stdio"], default="stdio", help="MCP transport (default: stdio)"
+    )
+    serve.add_argument(
+        "--biller", default=os.environ.get(ENV_BILLER), help="biller id (or $INVOICE_MCP_BILLER)"
+    )
+    serve.add_argument(
+        "--customer",
+        default=os.environ.get(ENV_CUSTOMER),
+        help="customer number the server acts for (or $INVOICE_MCP_CUSTOMER)",
+    )
+    serve.add_argument(
+        "--policy",
+        type=Path,
+        default=os.environ.get(ENV_POLICY),
+        help="policy TOML file (or $INVOICE_MCP_POLICY)",
+    )
+    serve.add_argument(
+        "--today",
+        type=_date,
+        default=os.environ.get(ENV_TODAY),
+        help="pin the calendar date, YYYY-MM-DD (demos and tests; default: today in Stockholm)",
+    )
+
+    demo = commands.add_parser("demo", help="seed a fresh demo database and run a scripted conversation")
+    demo.add_argument("--keep", action="store_true", help="keep the demo database and print its path")
+
+    db = commands.add_parser("db", help="database schema commands")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
+    upgrade = db_commands.add_parser("upgrade", help="create or upgrade the schema to the newest version")
+    _add_database_option(upgrade)
+    current = db_commands.add_parser("current", help="print the schema version of the database")
+    _add_database_option(current)
+
+    seed = commands.add_parser("seed", help="load billers, customers and invoices from a fixture folder")
+    seed.add_argument(
+        "path", type=Path, help="folder with billers.json, customers.json, ... (see docs/fixtures.md)"
+    )
+    _add_database_option(seed)
+
+    audit = commands.add_parser("audit", help="list audit events, newest first")
+    _add_database_option(audit)
+    audit.add_argument("--biller", help="only this biller")
+    audit.add_argument("--action", help="only this action, e.g. grant_deferral")
+    audit.add_argument(
+        "--outcome", choices=["quoted", "applied", "refused", "failed"], help="only this outcome"
+    )
+    audit.add_argument("--limit", type=int, default=50, help="at most this many events (default: 50)")
+    audit.add_argument("--json", action="store_true", help="one JSON object per line")
+    return parser
+
+
+def _configure_logging(level: str) -> None:
+    # stdout carries the MCP stdio transport, so every log line goes to stderr.
+    logging.basicConfig(
+        level=getattr(logging, level),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def _engine(url: str | None):  # type: ignore[no-untyped-def]
+    from invoice_mcp.store.engine import make_engine, resolve_database_url
+
+    return make_engine(resolve_database_url(url))
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from invoice_mcp.domain.principal import Principal
+    from invoice_mcp.policy_file import load_policies
+    from invoice_mcp.server.app import ServerSettings, build_server
+    from invoice_mcp.store.migrate import is_up_to_date
+
+    if not args.biller or not args.customer:
+        raise CommandError(
+            "serve needs --biller and --customer (or INVOICE_MCP_BILLER and INVOICE_MCP_CUSTOMER): "
+            "the server acts for exactly one customer"
+        )
+    engine = _engine(args.database_url)
+    if not is_up_to_date(engine):
+        raise CommandError("the database schema is missing or old: run 'invoice-mcp db upgrade' first")
+    settings = ServerSettings(
+        engine=engine,
+        principal=Principal(kind="customer", biller_id=args.biller, customer_number=args.customer),
+        policies=load_policies(args.policy),
+        today=args.today,
+    )
+    server = build_server(settings)
+    logger.info("serving stdio for customer %s of biller %s", args.customer, args.biller)
+    server.run("stdio")
+    logger.info("stdio session ended")
+    return 0
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from invoice_mcp.store.migrate import current_revision, upgrade
+
+    engine = _engine(args.database_url)
+    if args.db_command == "upgrade":
+        upgrade(engine)
+        print(
+            f"schema is at version {current_revision(engine)} ({engine.url.render_as_string(hide_password=True)})"
+        )
+    else:
+        print(current_revision(engine) or "no schema")
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    from invoice_mcp.store.migrate import is_up_to_date
+    from invoice_mcp.store.seed import load_fixtures
+
+    engine = _engine(args.database_url)
+    if not is_up_to_date(engine):
+        raise CommandError("the database schema is missing or old: run 'invoice-mcp db upgrade' first")
+    report = load_fixtures(engine, args.path)
+    print(f"loaded {report}")
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from sqlmodel import Session, col, select
+
+    from invoice_mcp.store.models import AuditEvent
+    from invoice_mcp.store.repository import as_utc
+
+    engine = _engine(args.database_url)
+    query = select(AuditEvent).order_by(col(AuditEvent.id).desc()).limit(args.limit)
+    if args.biller:
+        query = query.where(AuditEvent.biller_id == args.biller)
+    if args.action:
+        query = query.where(AuditEvent.action == args.action)
+    if args.outcome:
+        query = query.where(AuditEvent.outcome == args.outcome)
+    with Session(engine) as session:
+        for event in session.exec(query):
+            occurred = as_utc(event.occurred_at)
+            if args.json:
+                row = event.model_dump(mode="json")
+                row["occurred_at"] = occurred.isoformat() if occurred else None
+                print(json.dumps(row, ensure_ascii=False))
+            else:
+                params = json.dumps(event.parameters, ensure_ascii=False, sort_keys=True)
+                print(
+                    f"{occurred:%Y-%m-%d %H:%M:%S%z} {event.actor} {event.action} {event.outcome}"
+                    f"{' ' + event.code if event.code else ''} invoice_id={event.invoice_id} {params}"
+                )
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from invoice_mcp.demo import run_demo
+
+    return run_demo(keep=args.keep)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _configure_logging(args.log_level)
+    handlers = {"serve": cmd_serve, "db": cmd_db, "seed": cmd_seed, "audit": cmd_audit, "demo": cmd_demo}
+    from invoice_mcp.domain.errors import BillingError
+
+    try:
+        return handlers[args.command](args)
+    except (CommandError, BillingError) as exc:
+        print(f"invoice-mcp: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Pure billing rules. Nothing here imports `mcp`, `sqlmodel` or reads the clock."""

@@ -1,0 +1,61 @@
+"""Errors of the billing rules.
+
+Every error carries a stable `code` that clients can branch on, a message for
+engineers and models (English), and the fields that made the decision.
+
+    BillingError
+    ├── InvalidFieldError        input that breaks a format or range rule
+    ├── NotFoundError            no such invoice for this principal
+    ├── RefusedError             a business rule forbids the action
+    └── ConfirmationError        a confirmation token or idempotency key does not fit
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class BillingError(Exception):
+    """Root of the billing errors; `code` is stable, `message` names the value and the rule."""
+
+    code: str = "billing_error"
+
+    def __init__(self, message: str, *, code: str | None = None, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.details = details
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, **self.details}
+
+
+class InvalidFieldError(BillingError):
+    """A field value breaks a format or range rule; `field` and `allowed` say which and what."""
+
+    code = "invalid_field"
+
+    def __init__(self, field: str, value: Any, allowed: str, *, code: str | None = None) -> None:
+        shown = value if isinstance(value, int | float) or value is None else f"'{value}'"
+        super().__init__(
+            f"{field} {shown} is invalid: {allowed}",
+            code=code,
+            field=field,
+            value=value,
+            allowed=allowed,
+        )
+
+
+class NotFoundError(BillingError):
+    code = "not_found"
+
+
+class RefusedError(BillingError):
+    """A business rule forbids the action. `alternative` describes what is allowed instead."""
+
+    code = "refused"
+
+
+class ConfirmationError(BillingError):
+    code = "confirmation_invalid"

@@ -1,0 +1,310 @@
+"""Break an invoice amount into causes against a baseline invoice.
+
+Lines of the two invoices are matched by (category, product code). Each group
+of matched lines yields at most one cause whose amount is the change in its
+gross amount (net plus VAT), and the change in öresavrundning is a cause of its
+own. Because an invoice total is the sum of its line gross amounts plus its
+rounding, the causes add up exactly to the difference of the totals.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Literal
+
+from invoice_mcp.domain.errors import BillingError
+from invoice_mcp.domain.invoices import InvoiceFacts, LineFacts
+
+BaselineKind = Literal["previous", "same_period_last_year", "typical"]
+BASELINE_KINDS: tuple[str, ...] = BaselineKind.__args__  # type: ignore[attr-defined]
+
+# How many line positions a cause lists before it only counts them.
+MAX_LISTED_POSITIONS = 12
+# Regular invoices that make up the "typical" baseline.
+TYPICAL_WINDOW = 6
+
+# Cause kind by (category, change). A change is "added", "removed" or "changed".
+_CAUSE_KINDS: dict[tuple[str, str], str] = {
+    ("subscription", "added"): "subscription_added",
+    ("subscription", "removed"): "subscription_removed",
+    ("subscription", "changed"): "subscription_change",
+    ("usage", "added"): "usage_added",
+    ("usage", "removed"): "usage_removed",
+    ("usage", "changed"): "usage_change",
+    ("roaming", "added"): "roaming_added",
+    ("roaming", "removed"): "roaming_ended",
+    ("roaming", "changed"): "roaming_change",
+    ("one_off", "added"): "one_off_purchase",
+    ("one_off", "removed"): "one_off_no_longer_charged",
+    ("one_off", "changed"): "one_off_change",
+    ("discount", "added"): "discount_started",
+    ("discount", "removed"): "discount_ended",
+    ("discount", "changed"): "discount_change",
+    ("fee", "added"): "fee_added",
+    ("fee", "removed"): "fee_removed",
+    ("fee", "changed"): "fee_change",
+    ("interest", "added"): "interest_added",
+    ("interest", "removed"): "interest_removed",
+    ("interest", "changed"): "interest_change",
+    ("carried_over", "added"): "carried_over_balance",
+    ("carried_over", "removed"): "carried_over_balance_removed",
+    ("carried_over", "changed"): "carried_over_balance_change",
+    ("credit", "added"): "credit_added",
+    ("credit", "removed"): "credit_removed",
+    ("credit", "changed"): "credit_change",
+    ("rounding", "added"): "rounding",
+    ("rounding", "removed"): "rounding",
+    ("rounding", "changed"): "rounding",
+}
+
+
+class ExplanationError(BillingError):
+    code = "cannot_explain"
+
+
+@dataclass(frozen=True)
+class LineGroup:
+    """Lines of one invoice that share a category and product code, summed."""
+
+    category: str
+    product_code: str
+    description: str
+    gross_minor: int
+    quantity: Decimal
+    unit: str | None
+    unit_price_minor: Decimal | None
+    positions: tuple[int, ...]
+    countries: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Cause:
+    """One reason the amount differs from the baseline, with its signed amount in minor units."""
+
+    kind: str
+    category: str
+    product_code: str
+    description: str
+    amount_minor: int
+    current: LineGroup | None = None
+    baseline: LineGroup | None = None
+    # Set when a plan change merges several subscription and credit groups.
+    parts: tuple[Cause, ...] = ()
+
+    @property
+    def is_price_change(self) -> bool:
+        return (
+            self.current is not None
+            and self.baseline is not None
+            and self.current.unit_price_minor is not None
+            and self.baseline.unit_price_minor is not None
+            and self.current.unit_price_minor != self.baseline.unit_price_minor
+        )
+
+
+@dataclass(frozen=True)
+class Explanation:
+    invoice: InvoiceFacts
+    baseline: InvoiceFacts | None
+    baseline_kind: str | None
+    difference_minor: int
+    causes: tuple[Cause, ...]
+    composition: tuple[tuple[str, int], ...]  # (category, gross minor) for the invoice
+    no_baseline_reason: str | None = None
+    rounding_minor: int = 0
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def group_lines(lines: Sequence[LineFacts]) -> dict[tuple[str, str], LineGroup]:
+    """Sum lines that share a category and product code, keeping their positions."""
+    buckets: dict[tuple[str, str], list[LineFacts]] = {}
+    for line in lines:
+        buckets.setdefault((line.category, line.product_code), []).append(line)
+    groups: dict[tuple[str, str], LineGroup] = {}
+    for key, members in buckets.items():
+        prices = {line.unit_price_minor for line in members}
+        units = {line.unit for line in members}
+        groups[key] = LineGroup(
+            category=key[0],
+            product_code=key[1],
+            description=members[0].description,
+            gross_minor=sum(line.gross_minor for line in members),
+            quantity=sum((line.quantity for line in members), Decimal(0)),
+            unit=units.pop() if len(units) == 1 else None,
+            unit_price_minor=prices.pop() if len(prices) == 1 else None,
+            positions=tuple(line.position for line in members),
+            countries=tuple(sorted({line.country_code for line in members if line.country_code})),
+        )
+    return groups
+
+
+def composition_by_category(invoice: InvoiceFacts) -> tuple[tuple[str, int], ...]:
+    totals: dict[str, int] = {}
+    for line in invoice.lines:
+        totals[line.category] = totals.get(line.category, 0) + line.gross_minor
+    if invoice.rounding_minor:
+        totals["rounding"] = totals.get("rounding", 0) + invoice.rounding_minor
+    return tuple(sorted(totals.items(), key=lambda item: -abs(item[1])))
+
+
+def check_consistent(invoice: InvoiceFacts) -> None:
+    """Raise unless the invoice total equals its lines plus rounding, so causes can add up."""
+    computed = invoice.lines_gross_minor + invoice.rounding_minor
+    if computed != invoice.total_minor:
+        raise ExplanationError(
+            f"invoice {invoice.invoice_number} total {invoice.total_minor} differs from its lines "
+            f"plus rounding ({computed}) by {invoice.total_minor - computed} minor units; "
+            "the billing data must be corrected before the amount can be explained",
+            code="inconsistent_invoice",
+            invoice_number=invoice.invoice_number,
+        )
+
+
+def _cause_for(key: tuple[str, str], current: LineGroup | None, baseline: LineGroup | None) -> Cause | None:
+    current_minor = current.gross_minor if current else 0
+    baseline_minor = baseline.gross_minor if baseline else 0
+    amount = current_minor - baseline_minor
+    if current is not None and baseline is not None and amount == 0:
+        return None
+    change = "changed" if current and baseline else ("added" if current else "removed")
+    if amount == 0 and change != "changed":
+        # A zero-amount line appearing or disappearing changes nothing worth saying.
+        return None
+    kind = _CAUSE_KINDS.get((key[0], change), f"{key[0]}_{change}")
+    chosen = current or baseline
+    assert chosen is not None
+    cause = Cause(
+        kind=kind,
+        category=key[0],
+        product_code=key[1],
+        description=chosen.description,
+        amount_minor=amount,
+        current=current,
+        baseline=baseline,
+    )
+    if cause.is_price_change and current and baseline and current.quantity == baseline.quantity:
+        return replace(cause, kind="price_change")
+    return cause
+
+
+def _merge_plan_change(causes: list[Cause]) -> list[Cause]:
+    """Merge an old plan leaving, a new plan arriving and their credits into one cause."""
+    added = [c for c in causes if c.kind == "subscription_added"]
+    removed = [c for c in causes if c.kind == "subscription_removed"]
+    if not added or not removed:
+        return causes
+    credits = [c for c in causes if c.category == "credit" and c.kind == "credit_added"]
+    parts = tuple(removed + added + credits)
+    rest = [c for c in causes if c not in parts]
+    plan = Cause(
+        kind="plan_change",
+        category="subscription",
+        product_code=added[0].product_code,
+        description=added[0].description,
+        amount_minor=sum(c.amount_minor for c in parts),
+        current=added[0].current,
+        baseline=removed[0].baseline,
+        parts=parts,
+    )
+    return [plan, *rest]
+
+
+def explain(
+    invoice: InvoiceFacts, baseline: InvoiceFacts | None, baseline_kind: str | None = None
+) -> Explanation:
+    """Explain `invoice` against `baseline`; without a baseline, explain its composition.
+
+    Raises:
+        ExplanationError: a total does not match its lines, or the currencies differ.
+    """
+    check_consistent(invoice)
+    composition = composition_by_category(invoice)
+    if baseline is None:
+        return Explanation(
+            invoice=invoice,
+            baseline=None,
+            baseline_kind=None,
+            difference_minor=0,
+            causes=(),
+            composition=composition,
+            no_baseline_reason="no_earlier_invoice",
+        )
+    check_consistent(baseline)
+    if baseline.currency != invoice.currency:
+        raise ExplanationError(
+            f"invoice {invoice.invoice_number} is in {invoice.currency} but the baseline "
+            f"{baseline.invoice_number} is in {baseline.currency}; only invoices in the same "
+            "currency can be compared",
+            code="currency_mismatch",
+        )
+    current_groups = group_lines(invoice.lines)
+    baseline_groups = group_lines(baseline.lines)
+    keys = list(dict.fromkeys([*baseline_groups, *current_groups]))
+    causes = [
+        cause
+        for key in keys
+        if (cause := _cause_for(key, current_groups.get(key), baseline_groups.get(key))) is not None
+    ]
+    rounding_change = invoice.rounding_minor - baseline.rounding_minor
+    if rounding_change:
+        causes.append(
+            Cause(
+                kind="rounding",
+                category="rounding",
+                product_code="rounding",
+                description="Öresavrundning",
+                amount_minor=rounding_change,
+            )
+        )
+    causes = _merge_plan_change(causes)
+    causes.sort(key=lambda c: (-abs(c.amount_minor), c.kind, c.product_code))
+    difference = invoice.total_minor - baseline.total_minor
+    # The construction guarantees this; the check guards against a future edit breaking it.
+    assert sum(c.amount_minor for c in causes) == difference
+    return Explanation(
+        invoice=invoice,
+        baseline=baseline,
+        baseline_kind=baseline_kind,
+        difference_minor=difference,
+        causes=tuple(causes),
+        composition=composition,
+    )
+
+
+def choose_baseline(
+    invoice: InvoiceFacts, earlier: Sequence[InvoiceFacts], kind: str
+) -> tuple[InvoiceFacts | None, str | None]:
+    """Pick the baseline invoice of `kind` among `earlier` (issued before `invoice`, any order).
+
+    Returns the baseline, or None with the reason there is none.
+    """
+    regular = sorted(
+        (e for e in earlier if e.is_regular and e.issue_date < invoice.issue_date),
+        key=lambda e: e.issue_date,
+    )
+    if not regular:
+        return None, "no_earlier_invoice"
+    if kind == "previous":
+        return regular[-1], None
+    if kind == "same_period_last_year":
+        target = invoice.issue_date.replace(year=invoice.issue_date.year - 1, day=1)
+        same_month = [
+            e for e in regular if (e.issue_date.year, e.issue_date.month) == (target.year, target.month)
+        ]
+        if not same_month:
+            return None, "no_invoice_same_period_last_year"
+        return same_month[-1], None
+    if kind == "typical":
+        window = regular[-TYPICAL_WINDOW:]
+        median = statistics.median_low([e.total_minor for e in window])
+        # The latest invoice with the median total stands for the typical amount.
+        return [e for e in window if e.total_minor == median][-1], None
+    raise ExplanationError(
+        f"baseline '{kind}' is invalid: use one of {', '.join(BASELINE_KINDS)}",
+        code="invalid_field",
+        field="baseline",
+        value=kind,
+    )

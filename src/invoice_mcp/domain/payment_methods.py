@@ -1,0 +1,200 @@
+"""Validate a payment-method change and work out from which invoice it applies."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from invoice_mcp.domain.bank_accounts import validate_bank_account
+from invoice_mcp.domain.errors import InvalidFieldError, RefusedError
+from invoice_mcp.domain.identifiers import (
+    looks_like_card_number,
+    mask_account_number,
+    mask_email,
+    mask_identity_number,
+    mask_phone,
+    mask_token,
+    validate_organisation_number,
+    validate_personal_identity_number,
+    validate_swedish_mobile_number,
+)
+from invoice_mcp.domain.policy import PAYMENT_METHOD_KINDS, PaymentMethodPolicy
+
+# A payment provider's token: a short prefix, an underscore and 8-64 letters, digits or
+# underscores, such as "pm_1Qx..." or "tok_visa_4242". Digits alone are never a token.
+_CARD_TOKEN = re.compile(r"^[a-z]{2,8}_[A-Za-z0-9_]{8,64}$")
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}$")
+
+# The details each method needs; anything else is rejected so that a stray field
+# (a card number pasted into "note", say) is never stored.
+REQUIRED_DETAILS: dict[str, tuple[str, ...]] = {
+    "autogiro": ("clearing_number", "account_number", "account_holder_identity_number"),
+    "e_invoice": (),
+    "kivra": (),
+    "email_pdf": ("email",),
+    "swish": ("phone",),
+    "card": ("card_token",),
+    "paper": (),
+}
+OPTIONAL_DETAILS: dict[str, tuple[str, ...]] = {"e_invoice": ("bank_name",)}
+
+
+@dataclass(frozen=True)
+class ValidatedMethod:
+    """A payment method whose details passed validation, in stored and in masked form."""
+
+    kind: str
+    status: str  # active | pending_signature
+    details: dict[str, Any]
+    masked_details: dict[str, str]
+    fee_minor: int = 0
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def validate_method_change(
+    kind: str,
+    details: dict[str, str],
+    *,
+    policy: PaymentMethodPolicy,
+    current_kind: str | None,
+    customer_kind: str,
+    today: dt.date,
+) -> ValidatedMethod:
+    """Check a requested method and its details against the rules and the biller's offer.
+
+    Raises:
+        InvalidFieldError: a detail is missing, unknown or malformed; the error names it.
+        RefusedError: the method is not offered, already in use, or a raw card number was sent.
+    """
+    for name, value in details.items():
+        if isinstance(value, str) and looks_like_card_number(value):
+            # The value is never echoed back, not even masked, because it should not exist here.
+            raise RefusedError(
+                f"details.{name} looks like a card number; card numbers are never accepted. "
+                "Register the card with the payment provider and send its token as card_token",
+                code="raw_card_number",
+                field=f"details.{name}",
+            )
+    if kind not in PAYMENT_METHOD_KINDS:
+        raise InvalidFieldError("method", kind, f"use one of {', '.join(PAYMENT_METHOD_KINDS)}")
+    if kind not in policy.offered:
+        raise RefusedError(
+            f"payment method '{kind}' is not offered by this biller; offered are {', '.join(policy.offered)}",
+            code="method_not_offered",
+            offered=list(policy.offered),
+        )
+    if kind == current_kind and kind != "autogiro":
+        raise RefusedError(f"payment method '{kind}' is already in use", code="method_unchanged")
+    required = REQUIRED_DETAILS[kind]
+    allowed = set(required) | set(OPTIONAL_DETAILS.get(kind, ()))
+    for name in details:
+        if name not in allowed:
+            raise InvalidFieldError(
+                f"details.{name}",
+                "(not shown)",
+                f"method '{kind}' takes " + (", ".join(sorted(allowed)) if allowed else "no details"),
+            )
+    for name in required:
+        if not str(details.get(name, "")).strip():
+            raise InvalidFieldError(f"details.{name}", None, f"method '{kind}' needs {', '.join(required)}")
+    validator = _VALIDATORS.get(kind)
+    if validator is None:
+        stored: dict[str, Any] = {k: v.strip() for k, v in details.items()}
+        masked = dict(stored)
+    else:
+        stored, masked = validator(details, customer_kind, today)
+    status = "pending_signature" if kind == "autogiro" else "active"
+    fee = policy.paper_invoice_fee_minor if kind == "paper" else 0
+    return ValidatedMethod(kind=kind, status=status, details=stored, masked_details=masked, fee_minor=fee)
+
+
+def _autogiro(
+    details: dict[str, str], customer_kind: str, today: dt.date
+) -> tuple[dict[str, Any], dict[str, str]]:
+    account = validate_bank_account(details["clearing_number"], details["account_number"])
+    holder_raw = details["account_holder_identity_number"]
+    digits = re.sub(r"\D", "", holder_raw)
+    if customer_kind == "business" or (len(digits) == 10 and digits[2] >= "2"):
+        holder = validate_organisation_number(holder_raw)
+        masked_holder = holder
+    else:
+        holder = validate_personal_identity_number(holder_raw, today=today)
+        masked_holder = mask_identity_number(holder)
+    stored = {
+        "bank_name": account.bank_name,
+        "clearing_number": account.clearing_number,
+        "account_number": account.account_number,
+        "account_holder_identity_number": holder,
+    }
+    masked = {
+        "bank_name": account.bank_name,
+        "clearing_number": account.clearing_number,
+        "account_number": mask_account_number(account.account_number),
+        "account_holder_identity_number": masked_holder,
+    }
+    return stored, masked
+
+
+def _swish(
+    details: dict[str, str], _customer_kind: str, _today: dt.date
+) -> tuple[dict[str, Any], dict[str, str]]:
+    phone = validate_swedish_mobile_number(details["phone"])
+    return {"phone": phone}, {"phone": mask_phone(phone)}
+
+
+def _email(
+    details: dict[str, str], _customer_kind: str, _today: dt.date
+) -> tuple[dict[str, Any], dict[str, str]]:
+    email = details["email"].strip()
+    if not _EMAIL.match(email):
+        raise InvalidFieldError(
+            "details.email", mask_email(email), "an e-mail address such as name@example.se"
+        )
+    return {"email": email}, {"email": mask_email(email)}
+
+
+def _card(
+    details: dict[str, str], _customer_kind: str, _today: dt.date
+) -> tuple[dict[str, Any], dict[str, str]]:
+    token = details["card_token"].strip()
+    if not _CARD_TOKEN.match(token):
+        raise InvalidFieldError(
+            "details.card_token",
+            mask_token(token),
+            "a payment provider's card token such as 'pm_…' or 'tok_…' (prefix, underscore, 8-64 "
+            "letters or digits); card numbers are never accepted",
+        )
+    return {"card_token": token}, {"card_token": mask_token(token)}
+
+
+_VALIDATORS = {"autogiro": _autogiro, "swish": _swish, "email_pdf": _email, "card": _card}
+
+
+def next_issue_date(last_issue_date: dt.date, on_or_after: dt.date) -> dt.date:
+    """Return the first monthly issue date on or after `on_or_after`.
+
+    Invoices are assumed to follow the monthly rhythm of `last_issue_date` (same day
+    of month, clamped to the month's length).
+    """
+    year, month = last_issue_date.year, last_issue_date.month
+    while True:
+        month += 1
+        if month > 12:
+            year, month = year + 1, 1
+        day = min(last_issue_date.day, calendar.monthrange(year, month)[1])
+        candidate = dt.date(year, month, day)
+        if candidate >= on_or_after:
+            return candidate
+
+
+def applies_from(
+    kind: str, policy: PaymentMethodPolicy, last_issue_date: dt.date | None, today: dt.date
+) -> dt.date:
+    """Return the issue date of the first invoice that uses the new method, given the lead time."""
+    ready = today + dt.timedelta(days=policy.lead_days_for(kind))
+    if last_issue_date is None:
+        return ready
+    return next_issue_date(last_issue_date, ready)

@@ -1,0 +1,322 @@
+"""Recipient-facing text in Swedish and English, built from templates.
+
+Everything here is read by the invoice recipient (or spoken to them by an
+agent), so it comes in both languages. Engineering text stays in English
+elsewhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from invoice_mcp.domain.explanation import Cause, Explanation
+from invoice_mcp.domain.money import format_date, format_money
+
+Locale = Literal["sv", "en"]
+LOCALES: tuple[str, ...] = ("sv", "en")
+
+CATEGORY_LABELS: dict[str, dict[str, str]] = {
+    "sv": {
+        "subscription": "abonnemang",
+        "usage": "förbrukning",
+        "roaming": "roaming",
+        "one_off": "engångsköp",
+        "discount": "rabatt",
+        "fee": "avgifter",
+        "interest": "ränta",
+        "carried_over": "överfört saldo",
+        "credit": "kredit",
+        "rounding": "öresavrundning",
+    },
+    "en": {
+        "subscription": "subscription",
+        "usage": "usage",
+        "roaming": "roaming",
+        "one_off": "one-off purchases",
+        "discount": "discounts",
+        "fee": "fees",
+        "interest": "interest",
+        "carried_over": "balance carried over",
+        "credit": "credits",
+        "rounding": "rounding",
+    },
+}
+
+STATUS_LABELS: dict[str, dict[str, str]] = {
+    "sv": {
+        "open": "obetald",
+        "partly_paid": "delvis betald",
+        "paid": "betald",
+        "overdue": "förfallen",
+        "reminded": "påmind",
+        "collection": "hos inkasso",
+        "credited": "krediterad",
+        "written_off": "avskriven",
+    },
+    "en": {
+        "open": "unpaid",
+        "partly_paid": "partly paid",
+        "paid": "paid",
+        "overdue": "overdue",
+        "reminded": "reminder sent",
+        "collection": "with debt collection",
+        "credited": "credited",
+        "written_off": "written off",
+    },
+}
+
+BASELINE_LABELS: dict[str, dict[str, str]] = {
+    "sv": {
+        "previous": "förra fakturan",
+        "same_period_last_year": "samma period förra året",
+        "typical": "ditt vanliga belopp",
+    },
+    "en": {
+        "previous": "the previous invoice",
+        "same_period_last_year": "the same period last year",
+        "typical": "your typical amount",
+    },
+}
+
+PAYMENT_METHOD_LABELS: dict[str, dict[str, str]] = {
+    "sv": {
+        "autogiro": "autogiro",
+        "e_invoice": "e-faktura",
+        "kivra": "Kivra",
+        "email_pdf": "PDF-faktura via e-post",
+        "swish": "Swish",
+        "card": "kort",
+        "paper": "pappersfaktura",
+    },
+    "en": {
+        "autogiro": "direct debit (autogiro)",
+        "e_invoice": "e-invoice in your internet bank",
+        "kivra": "Kivra digital mailbox",
+        "email_pdf": "PDF invoice by e-mail",
+        "swish": "Swish",
+        "card": "card",
+        "paper": "paper invoice",
+    },
+}
+
+# Templates for one cause. Fields: {description}, {amount} (absolute, formatted),
+# {where} (country list or empty), {old_price}, {new_price}.
+_CAUSE_TEMPLATES: dict[str, dict[str, str]] = {
+    "sv": {
+        "roaming_added": "roaming{where} ({description}) {amount}",
+        "roaming_change": "roaming{where} ({description}) {direction} med {amount}",
+        "roaming_ended": "ingen roaming{where} denna gång ({description}) {amount}",
+        "usage_added": "ny förbrukning ({description}) {amount}",
+        "usage_removed": "ingen förbrukning av {description} {amount}",
+        "usage_change": "förbrukningen ({description}) {direction} med {amount}",
+        "one_off_purchase": "engångsköp: {description} {amount}",
+        "one_off_no_longer_charged": "engångsköpet {description} finns inte med denna gång {amount}",
+        "one_off_change": "engångsköp ({description}) {direction} med {amount}",
+        "price_change": "prisändring för {description} från {old_price} till {new_price} {amount}",
+        "subscription_added": "nytt abonnemang: {description} {amount}",
+        "subscription_removed": "abonnemanget {description} finns inte med {amount}",
+        "subscription_change": "abonnemanget {description} {direction} med {amount}",
+        "plan_change": "byte av abonnemang till {description} med delperiod {amount}",
+        "discount_started": "ny rabatt: {description} {amount}",
+        "discount_ended": "rabatten {description} har upphört {amount}",
+        "discount_change": "rabatten {description} ändrades {amount}",
+        "fee_added": "avgift: {description} {amount}",
+        "fee_removed": "avgiften {description} finns inte med {amount}",
+        "fee_change": "avgiften {description} ändrades {amount}",
+        "interest_added": "ränta: {description} {amount}",
+        "interest_removed": "ingen ränta denna gång {amount}",
+        "interest_change": "räntan ändrades {amount}",
+        "carried_over_balance": "överfört obetalt belopp: {description} {amount}",
+        "carried_over_balance_removed": "inget överfört belopp denna gång {amount}",
+        "carried_over_balance_change": "överfört belopp ändrades {amount}",
+        "credit_added": "kreditering: {description} {amount}",
+        "credit_removed": "ingen kreditering denna gång ({description}) {amount}",
+        "credit_change": "krediteringen ({description}) ändrades {amount}",
+        "rounding": "öresavrundning {amount}",
+    },
+    "en": {
+        "roaming_added": "roaming{where} ({description}) {amount}",
+        "roaming_change": "roaming{where} ({description}) {direction} by {amount}",
+        "roaming_ended": "no roaming{where} this time ({description}) {amount}",
+        "usage_added": "new usage ({description}) {amount}",
+        "usage_removed": "no usage of {description} {amount}",
+        "usage_change": "usage ({description}) {direction} by {amount}",
+        "one_off_purchase": "one-off purchase: {description} {amount}",
+        "one_off_no_longer_charged": "the one-off purchase {description} is not on this invoice {amount}",
+        "one_off_change": "one-off purchases ({description}) {direction} by {amount}",
+        "price_change": "price change for {description} from {old_price} to {new_price} {amount}",
+        "subscription_added": "new subscription: {description} {amount}",
+        "subscription_removed": "the subscription {description} is no longer charged {amount}",
+        "subscription_change": "the subscription {description} {direction} by {amount}",
+        "plan_change": "plan change to {description}, with a part period {amount}",
+        "discount_started": "new discount: {description} {amount}",
+        "discount_ended": "the discount {description} has ended {amount}",
+        "discount_change": "the discount {description} changed {amount}",
+        "fee_added": "fee: {description} {amount}",
+        "fee_removed": "the fee {description} is no longer charged {amount}",
+        "fee_change": "the fee {description} changed {amount}",
+        "interest_added": "interest: {description} {amount}",
+        "interest_removed": "no interest this time {amount}",
+        "interest_change": "interest changed {amount}",
+        "carried_over_balance": "unpaid balance carried over: {description} {amount}",
+        "carried_over_balance_removed": "no balance carried over this time {amount}",
+        "carried_over_balance_change": "the balance carried over changed {amount}",
+        "credit_added": "credit: {description} {amount}",
+        "credit_removed": "no credit this time ({description}) {amount}",
+        "credit_change": "the credit ({description}) changed {amount}",
+        "rounding": "rounding {amount}",
+    },
+}
+
+_COUNTRY_NAMES: dict[str, dict[str, str]] = {
+    "sv": {"NO": "Norge", "DK": "Danmark", "FI": "Finland", "DE": "Tyskland", "US": "USA", "ES": "Spanien"},
+    "en": {"NO": "Norway", "DK": "Denmark", "FI": "Finland", "DE": "Germany", "US": "the USA", "ES": "Spain"},
+}
+
+
+def pick_locale(value: str | None, fallback: str = "sv") -> Locale:
+    """Map a locale tag such as 'sv-SE' or 'en_GB' to 'sv' or 'en'; anything else gets the fallback."""
+    if value:
+        language = value.replace("_", "-").split("-")[0].lower()
+        if language in LOCALES:
+            return language  # type: ignore[return-value]
+    return fallback if fallback in LOCALES else "sv"  # type: ignore[return-value]
+
+
+def signed_money(amount_minor: int, currency: str, locale: str) -> str:
+    text = format_money(abs(amount_minor), currency, locale)
+    return f"+{text}" if amount_minor > 0 else f"-{text}" if amount_minor < 0 else text
+
+
+def country_list(codes: tuple[str, ...], locale: str) -> str:
+    names = [_COUNTRY_NAMES[locale].get(code, code) for code in codes]
+    return (" i " if locale == "sv" else " in ") + ", ".join(names) if names else ""
+
+
+def describe_cause(cause: Cause, currency: str, locale: Locale) -> str:
+    """Return one recipient-facing phrase for a cause, with its signed amount."""
+    template = _CAUSE_TEMPLATES[locale].get(cause.kind, "{description} {amount}")
+    groups = [g for g in (cause.current, cause.baseline) if g is not None]
+    countries = tuple(sorted({code for g in groups for code in g.countries}))
+    if cause.amount_minor >= 0:
+        direction = "ökade" if locale == "sv" else "went up"
+    else:
+        direction = "minskade" if locale == "sv" else "went down"
+    old_price = new_price = ""
+    if cause.is_price_change and cause.current and cause.baseline:
+        unit = f"/{cause.current.unit}" if cause.current.unit else ""
+        old_price = _unit_price(cause.baseline.unit_price_minor, currency, locale) + unit
+        new_price = _unit_price(cause.current.unit_price_minor, currency, locale) + unit
+    return template.format(
+        description=cause.description,
+        amount=f"({signed_money(cause.amount_minor, currency, locale)})",
+        where=country_list(countries, locale),
+        direction=direction,
+        old_price=old_price,
+        new_price=new_price,
+    )
+
+
+def _unit_price(price_minor: object, currency: str, locale: str) -> str:
+    # Unit prices may carry fractions of an öre; round to whole minor units for display.
+    from decimal import ROUND_HALF_UP, Decimal
+
+    value = Decimal(str(price_minor)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return format_money(int(value), currency, locale)
+
+
+def summarize(explanation: Explanation, locale: Locale) -> str:
+    """Write a one-to-three sentence summary of an explanation from templates."""
+    invoice = explanation.invoice
+    currency = invoice.currency
+    total = format_money(invoice.total_minor, currency, locale)
+    if explanation.baseline is None:
+        top = ", ".join(
+            f"{CATEGORY_LABELS[locale].get(cat, cat)} {format_money(amount, currency, locale)}"
+            for cat, amount in explanation.composition[:3]
+        )
+        if locale == "sv":
+            return f"Faktura {invoice.invoice_number} på {total} är din första faktura, så den jämförs inte med någon tidigare. Den består av {top}."
+        return f"Invoice {invoice.invoice_number} for {total} is your first invoice, so there is nothing to compare it with. It is made up of {top}."
+    baseline = explanation.baseline
+    label = BASELINE_LABELS[locale].get(explanation.baseline_kind or "previous", "")
+    base_total = format_money(baseline.total_minor, currency, locale)
+    diff = format_money(abs(explanation.difference_minor), currency, locale)
+    if explanation.difference_minor == 0:
+        first = (
+            f"Faktura {invoice.invoice_number} på {total} är lika stor som {label} ({baseline.invoice_number})."
+            if locale == "sv"
+            else f"Invoice {invoice.invoice_number} for {total} is the same as {label} ({baseline.invoice_number})."
+        )
+    elif locale == "sv":
+        word = "högre" if explanation.difference_minor > 0 else "lägre"
+        first = f"Faktura {invoice.invoice_number} på {total} är {diff} {word} än {label} ({base_total})."
+    else:
+        word = "higher" if explanation.difference_minor > 0 else "lower"
+        first = f"Invoice {invoice.invoice_number} for {total} is {diff} {word} than {label} ({base_total})."
+    main = [c for c in explanation.causes if c.kind != "rounding"][:2]
+    if not main:
+        return first
+    phrases = [describe_cause(c, currency, locale) for c in main]
+    if locale == "sv":
+        second = "Det beror främst på " + " och ".join(phrases) + "."
+    else:
+        second = "This is mainly because of " + " and ".join(phrases) + "."
+    sentences = [first, second]
+    rest = len(explanation.causes) - len(main)
+    if rest > 0:
+        sentences.append(
+            f"Ytterligare {rest} mindre ändringar står i listan."
+            if locale == "sv"
+            else f"{rest} smaller changes are listed too."
+        )
+    return " ".join(sentences)
+
+
+def format_day(day: dt.date, locale: Locale) -> str:
+    return format_date(day, locale)
+
+
+# Refusal reasons for the recipient, by error code. Codes without an entry get None and
+# the agent words the English `message` itself.
+_REFUSAL_REASONS: dict[str, dict[str, str]] = {
+    "sv": {
+        "invoice_not_found": "Vi hittar ingen sådan faktura för dig.",
+        "invoice_reminded": "Fakturan har redan gått till påminnelse, så anstånd går inte längre att få. Kontakta kundtjänst.",
+        "invoice_paid": "Fakturan är redan betald.",
+        "invoice_not_eligible": "Den här fakturan kan inte få anstånd.",
+        "not_an_invoice": "En kreditnota kan inte få anstånd.",
+        "past_due_date": "Förfallodagen har passerat, så anstånd går inte att få här. Kontakta kundtjänst.",
+        "already_deferred": "Fakturan har redan fått anstånd en gång.",
+        "too_many_deferrals": "Du har redan fått det största antalet anstånd för de senaste tolv månaderna.",
+        "amount_over_cap": "Beloppet är för stort för anstånd här. Kontakta kundtjänst.",
+        "too_many_days": "Så långt anstånd går inte att få.",
+        "raw_card_number": "Skicka aldrig kortnummer. Kortet registreras hos betaltjänsten.",
+        "method_not_offered": "Det betalsättet erbjuds inte.",
+        "method_unchanged": "Du har redan det betalsättet.",
+        "confirmation_token_expired": "Förslaget har gått ut. Be om ett nytt.",
+        "quote_outdated": "Förutsättningarna har ändrats sedan förslaget. Be om ett nytt.",
+    },
+    "en": {
+        "invoice_not_found": "We cannot find that invoice for you.",
+        "invoice_reminded": "A reminder has already been sent for this invoice, so an extension is no longer possible. Please contact customer service.",
+        "invoice_paid": "The invoice is already paid.",
+        "invoice_not_eligible": "This invoice cannot get an extension.",
+        "not_an_invoice": "A credit note cannot get an extension.",
+        "past_due_date": "The due date has passed, so an extension is not possible here. Please contact customer service.",
+        "already_deferred": "This invoice has already had an extension.",
+        "too_many_deferrals": "You have already had the maximum number of extensions in the last twelve months.",
+        "amount_over_cap": "The amount is too large for an extension here. Please contact customer service.",
+        "too_many_days": "An extension that long is not possible.",
+        "raw_card_number": "Never send a card number. The card is registered with the payment provider.",
+        "method_not_offered": "That payment method is not offered.",
+        "method_unchanged": "You already use that payment method.",
+        "confirmation_token_expired": "The quote has expired. Please ask for a new one.",
+        "quote_outdated": "Things have changed since the quote. Please ask for a new one.",
+    },
+}
+
+
+def refusal_reason(code: str, locale: Locale) -> str | None:
+    return _REFUSAL_REASONS[locale].get(code)

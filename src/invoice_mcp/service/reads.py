@@ -1,0 +1,386 @@
+"""Read operations: list, show and explain a principal's invoices."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from invoice_mcp.domain import texts
+from invoice_mcp.domain.errors import InvalidFieldError
+from invoice_mcp.domain.explanation import (
+    BASELINE_KINDS,
+    MAX_LISTED_POSITIONS,
+    Cause,
+    choose_baseline,
+    explain,
+)
+from invoice_mcp.domain.invoices import derive_status
+from invoice_mcp.domain.principal import Principal
+from invoice_mcp.domain.texts import Locale
+from invoice_mcp.service import outputs as out
+from invoice_mcp.store import repository as repo
+from invoice_mcp.store.models import Biller, Customer, Invoice
+
+MAX_PAGE_SIZE = 50
+
+
+def _locale(customer: Customer, requested: str | None) -> Locale:
+    return texts.pick_locale(requested, fallback=texts.pick_locale(customer.locale))
+
+
+def _customer_ref(customer: Customer, locale: str) -> out.CustomerRef:
+    return out.CustomerRef(customer_number=customer.customer_number, name=customer.name, locale=locale)
+
+
+def _status(invoice: Invoice, paid: int, due_date: dt.date, today: dt.date) -> str:
+    return derive_status(invoice.status, invoice.total_minor, paid, due_date, today)
+
+
+def encode_cursor(invoice: Invoice) -> str:
+    raw = f"{invoice.issue_date.isoformat()}|{invoice.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[dt.date, int]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        day, invoice_id = base64.urlsafe_b64decode(padded.encode()).decode().split("|")
+        return dt.date.fromisoformat(day), int(invoice_id)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidFieldError(
+            "cursor", cursor[:40], "pass the next_cursor value of an earlier list_invoices result unchanged"
+        ) from exc
+
+
+def list_invoices(
+    engine: Engine,
+    principal: Principal,
+    *,
+    today: dt.date,
+    status: str | None = None,
+    issued_from: dt.date | None = None,
+    issued_to: dt.date | None = None,
+    cursor: str | None = None,
+    limit: int = 12,
+    customer_number: str | None = None,
+    locale: str | None = None,
+) -> out.InvoiceList:
+    if not 1 <= limit <= MAX_PAGE_SIZE:
+        raise InvalidFieldError("limit", limit, f"1 to {MAX_PAGE_SIZE}")
+    before = decode_cursor(cursor) if cursor else None
+    with Session(engine) as session:
+        customer = repo.customer_for(session, principal, customer_number)
+        lang = _locale(customer, locale)
+        # The status is derived from payments and the date, so a status filter is applied
+        # here, fetching further pages until this one is full or the invoices run out.
+        summaries: list[out.InvoiceSummary] = []
+        next_cursor: str | None = None
+        while next_cursor is None:
+            rows = repo.list_invoices(
+                session,
+                customer,
+                issued_from=issued_from,
+                issued_to=issued_to,
+                before=before,
+                limit=limit + 1,
+            )
+            has_more = len(rows) > limit
+            batch = rows[:limit]
+            ids = [i.id for i in batch if i.id is not None]
+            paid = repo.paid_minor_by_invoice(session, ids)
+            extensions = repo.latest_extension_by_invoice(session, ids)
+            for index, invoice in enumerate(batch):
+                summary = _summary(
+                    invoice, paid.get(invoice.id or 0, 0), extensions.get(invoice.id or 0), today, lang
+                )
+                before = (invoice.issue_date, invoice.id or 0)
+                if status is None or summary.status == status:
+                    summaries.append(summary)
+                if len(summaries) == limit:
+                    if has_more or index < len(batch) - 1:
+                        next_cursor = encode_cursor(invoice)
+                    break
+            if len(summaries) == limit or not has_more:
+                break
+        return out.InvoiceList(
+            customer=_customer_ref(customer, lang), invoices=summaries, next_cursor=next_cursor
+        )
+
+
+def _due_date(invoice: Invoice, extension: object | None) -> dt.date:
+    new_due = getattr(extension, "new_due_date", None)
+    return new_due if isinstance(new_due, dt.date) else invoice.due_date
+
+
+def _summary(
+    invoice: Invoice, paid: int, extension: object | None, today: dt.date, locale: Locale
+) -> out.InvoiceSummary:
+    due = _due_date(invoice, extension)
+    status = _status(invoice, paid, due, today)
+    balance = 0 if invoice.status in ("credited", "paid") else invoice.total_minor - paid
+    return out.InvoiceSummary(
+        invoice_number=invoice.invoice_number,
+        kind=invoice.kind,  # type: ignore[arg-type]
+        issue_date=invoice.issue_date,
+        due_date=due,
+        total=out.Money.of(invoice.total_minor, invoice.currency, locale),
+        balance=out.Money.of(balance, invoice.currency, locale),
+        status=status,
+        status_label=texts.STATUS_LABELS[locale].get(status, status),
+        period_start=invoice.period_start,
+        period_end=invoice.period_end,
+    )
+
+
+def payment_instructions(
+    invoice: Invoice, biller: Biller, balance: int, due: dt.date, locale: Locale
+) -> out.PaymentInstructions | None:
+    """Say how to pay an invoice's balance, or None when nothing is left to pay."""
+    if balance <= 0 or invoice.kind != "invoice":
+        return None
+    amount = out.Money.of(balance, invoice.currency, locale)
+    day = texts.format_day(due, locale)
+    method = invoice.payment_method_kind
+    if method == "autogiro":
+        text = (
+            f"Beloppet {amount.formatted} dras via autogiro på förfallodagen {day}."
+            if locale == "sv"
+            else f"{amount.formatted} is drawn by direct debit (autogiro) on the due date, {day}."
+        )
+    elif biller.bankgiro and invoice.ocr_reference:
+        text = (
+            f"Betala {amount.formatted} till bankgiro {biller.bankgiro} med OCR-nummer "
+            f"{invoice.ocr_reference} senast {day}."
+            if locale == "sv"
+            else f"Pay {amount.formatted} to bankgiro {biller.bankgiro} with OCR reference "
+            f"{invoice.ocr_reference} by {day}."
+        )
+    else:
+        text = (
+            f"Betala {amount.formatted} senast {day} enligt fakturan."
+            if locale == "sv"
+            else f"Pay {amount.formatted} by {day} as the invoice says."
+        )
+    return out.PaymentInstructions(
+        method=method,
+        bankgiro=biller.bankgiro,
+        ocr_reference=invoice.ocr_reference,
+        amount=amount,
+        due_date=due,
+        text=text,
+    )
+
+
+def _vat_percent(basis_points: int) -> str:
+    return str((Decimal(basis_points) / 100).normalize())
+
+
+def get_invoice(
+    engine: Engine,
+    principal: Principal,
+    invoice_number: str,
+    *,
+    today: dt.date,
+    customer_number: str | None = None,
+    locale: str | None = None,
+) -> out.InvoiceDetail:
+    with Session(engine) as session:
+        customer = repo.customer_for(session, principal, customer_number)
+        lang = _locale(customer, locale)
+        invoice = repo.invoice_by_number(session, customer, invoice_number)
+        assert invoice.id is not None
+        biller = repo.biller_by_id(session, invoice.biller_id)
+        lines = repo.lines_of(session, [invoice.id])[invoice.id]
+        payments = repo.payments_of(session, invoice.id)
+        extensions = repo.extensions_of(session, invoice.id)
+        credited_by = repo.credit_notes_for(session, invoice)
+        credited_number = None
+        if invoice.credited_invoice_id is not None:
+            original = session.get(Invoice, invoice.credited_invoice_id)
+            credited_number = original.invoice_number if original else None
+        paid = sum(p.amount_minor for p in payments)
+        due = extensions[-1].new_due_date if extensions else invoice.due_date
+        status = _status(invoice, paid, due, today)
+        balance = 0 if invoice.status in ("credited", "paid") else invoice.total_minor - paid
+        currency = invoice.currency
+        vat: dict[int, tuple[int, int]] = {}
+        for line in lines:
+            net, tax = vat.get(line.vat_rate_basis_points, (0, 0))
+            vat[line.vat_rate_basis_points] = (net + line.net_amount_minor, tax + line.vat_amount_minor)
+        return out.InvoiceDetail(
+            invoice_number=invoice.invoice_number,
+            kind=invoice.kind,  # type: ignore[arg-type]
+            biller_name=biller.name,
+            customer=_customer_ref(customer, lang),
+            issue_date=invoice.issue_date,
+            due_date=due,
+            original_due_date=invoice.due_date,
+            period_start=invoice.period_start,
+            period_end=invoice.period_end,
+            status=status,
+            status_label=texts.STATUS_LABELS[lang].get(status, status),
+            total=out.Money.of(invoice.total_minor, currency, lang),
+            net_total=out.Money.of(invoice.net_total_minor, currency, lang),
+            vat_total=out.Money.of(invoice.vat_total_minor, currency, lang),
+            rounding=out.Money.of(invoice.rounding_minor, currency, lang),
+            paid=out.Money.of(paid, currency, lang),
+            balance=out.Money.of(balance, currency, lang),
+            vat_breakdown=[
+                out.VatAmount(
+                    rate_percent=_vat_percent(rate),
+                    net=out.Money.of(net, currency, lang),
+                    vat=out.Money.of(tax, currency, lang),
+                )
+                for rate, (net, tax) in sorted(vat.items(), reverse=True)
+            ],
+            lines=[
+                out.InvoiceLineOut(
+                    position=line.position,
+                    category=line.category,
+                    category_label=texts.CATEGORY_LABELS[lang].get(line.category, line.category),
+                    description=line.description,
+                    quantity=_decimal_text(line.quantity),
+                    unit=line.unit,
+                    unit_price_minor=_decimal_text(line.unit_price_minor),
+                    amount=out.Money.of(line.net_amount_minor + line.vat_amount_minor, currency, lang),
+                    vat_rate_percent=_vat_percent(line.vat_rate_basis_points),
+                    period_start=line.period_start,
+                    period_end=line.period_end,
+                    country_code=line.country_code,
+                )
+                for line in lines
+            ],
+            payments=[
+                out.PaymentOut(
+                    paid_on=p.paid_on, amount=out.Money.of(p.amount_minor, p.currency, lang), method=p.method
+                )
+                for p in payments
+            ],
+            extensions=[
+                out.ExtensionOut(
+                    original_due_date=e.original_due_date,
+                    new_due_date=e.new_due_date,
+                    fee=out.Money.of(e.fee_minor, currency, lang),
+                    granted_at=repo.as_utc(e.granted_at),  # type: ignore[arg-type]
+                )
+                for e in extensions
+            ],
+            payment_instructions=payment_instructions(invoice, biller, balance, due, lang),
+            credited_invoice_number=credited_number,
+            credited_by=[c.invoice_number for c in credited_by],
+            reminder_count=invoice.reminder_count,
+        )
+
+
+def _decimal_text(value: Decimal | None) -> str | None:
+    if value is None:
+        return None
+    text = format(Decimal(value).normalize(), "f")
+    return text
+
+
+def explain_amount(
+    engine: Engine,
+    principal: Principal,
+    invoice_number: str,
+    *,
+    today: dt.date,
+    baseline: str = "previous",
+    customer_number: str | None = None,
+    locale: str | None = None,
+) -> out.ExplanationOut:
+    if baseline not in BASELINE_KINDS:
+        raise InvalidFieldError("baseline", baseline, f"use one of {', '.join(BASELINE_KINDS)}")
+    with Session(engine) as session:
+        customer = repo.customer_for(session, principal, customer_number)
+        lang = _locale(customer, locale)
+        invoice = repo.invoice_by_number(session, customer, invoice_number)
+        assert invoice.id is not None
+        earlier = repo.earlier_invoices(session, customer, invoice)
+        # Choose on headers first, then load lines only for the two invoices compared.
+        header_facts = [repo.to_facts(e, ()) for e in earlier]
+        current_header = repo.to_facts(invoice, ())
+        chosen, reason = choose_baseline(current_header, header_facts, baseline)
+        ids = [invoice.id] + ([chosen.invoice_id] if chosen else [])
+        lines = repo.lines_of(session, ids)
+        current = repo.to_facts(invoice, lines[invoice.id])
+        base_invoice = next((e for e in earlier if chosen and e.id == chosen.invoice_id), None)
+        base_facts = (
+            repo.to_facts(base_invoice, lines[base_invoice.id]) if base_invoice and base_invoice.id else None
+        )
+        result = explain(current, base_facts, baseline if base_facts else None)
+        payments = repo.payments_of(session, invoice.id)
+        extensions = repo.extensions_of(session, invoice.id)
+        paid = sum(p.amount_minor for p in payments)
+        due = extensions[-1].new_due_date if extensions else invoice.due_date
+        status = _status(invoice, paid, due, today)
+        balance = 0 if invoice.status in ("credited", "paid") else invoice.total_minor - paid
+    currency = invoice.currency
+    return out.ExplanationOut(
+        invoice_number=invoice.invoice_number,
+        total=out.Money.of(invoice.total_minor, currency, lang),
+        baseline=(
+            out.BaselineOut(
+                kind=baseline,  # type: ignore[arg-type]
+                invoice_number=base_facts.invoice_number,
+                issue_date=base_facts.issue_date,
+                total=out.Money.of(base_facts.total_minor, currency, lang),
+            )
+            if base_facts
+            else None
+        ),
+        no_baseline_reason=reason if base_facts is None else None,
+        difference=out.Money.of(result.difference_minor, currency, lang) if base_facts else None,
+        causes=[_cause_out(c, currency, lang) for c in result.causes],
+        composition=[
+            out.CategoryAmount(
+                category=category,
+                label=texts.CATEGORY_LABELS[lang].get(category, category),
+                amount=out.Money.of(amount, currency, lang),
+            )
+            for category, amount in result.composition
+        ],
+        payment_status=out.PaymentStatus(
+            status=status,
+            status_label=texts.STATUS_LABELS[lang].get(status, status),
+            due_date=due,
+            original_due_date=invoice.due_date,
+            paid=out.Money.of(paid, currency, lang),
+            balance=out.Money.of(balance, currency, lang),
+        ),
+        summary=texts.summarize(result, lang),
+        locale=lang,
+    )
+
+
+def _cause_out(cause: Cause, currency: str, locale: Locale) -> out.CauseOut:
+    current, base = cause.current, cause.baseline
+    positions: list[int] = []
+    for part in cause.parts or (cause,):
+        if part.current is not None:
+            positions.extend(part.current.positions)
+    countries = sorted({code for g in (current, base) if g for code in g.countries})
+    return out.CauseOut(
+        kind=cause.kind,
+        category=cause.category,
+        amount=out.Money.of(cause.amount_minor, currency, locale),
+        text=texts.describe_cause(cause, currency, locale),
+        current_minor=current.gross_minor if current else None,
+        baseline_minor=base.gross_minor if base else None,
+        current_quantity=_decimal_text(current.quantity) if current and current.unit else None,
+        baseline_quantity=_decimal_text(base.quantity) if base and base.unit else None,
+        unit=(current or base).unit if (current or base) else None,  # type: ignore[union-attr]
+        current_unit_price_minor=_decimal_text(current.unit_price_minor)
+        if cause.is_price_change and current
+        else None,
+        baseline_unit_price_minor=_decimal_text(base.unit_price_minor)
+        if cause.is_price_change and base
+        else None,
+        countries=countries or None,
+        line_positions=sorted(positions)[:MAX_LISTED_POSITIONS] or None,
+        line_count=len(positions) if len(positions) > MAX_LISTED_POSITIONS else None,
+    )

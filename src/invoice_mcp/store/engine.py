@@ -1,0 +1,96 @@
+"""Engine setup for the billing store: an SQLite file by default, any SQLAlchemy URL otherwise."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, event
+from sqlalchemy.pool import StaticPool
+from sqlmodel import Session, create_engine
+
+logger = logging.getLogger(__name__)
+
+DATABASE_URL_ENV = "INVOICE_MCP_DATABASE_URL"
+# How long an SQLite connection waits for another writer before failing, in milliseconds.
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def default_data_dir() -> Path:
+    """Return the per-user data folder (XDG_DATA_HOME, else ~/.local/share) for invoice-mcp."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "invoice-mcp"
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{default_data_dir() / 'invoice-mcp.db'}"
+
+
+def resolve_database_url(explicit: str | None = None) -> str:
+    """Pick the database URL: the explicit argument, then the environment, then the default file."""
+    return explicit or os.environ.get(DATABASE_URL_ENV) or default_database_url()
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    """Create an engine with the settings each backend needs for concurrent, worker-thread access.
+
+    SQLite: WAL journal, a busy timeout, foreign keys on, and transactions that start
+    only when the code says so, so that `BEGIN IMMEDIATE` can take the write lock up
+    front. An in-memory database shares one connection across threads.
+    """
+    if url.startswith("sqlite"):
+        return _make_sqlite_engine(url, echo=echo)
+    return create_engine(url, echo=echo, pool_pre_ping=True)
+
+
+def _make_sqlite_engine(url: str, *, echo: bool) -> Engine:
+    in_memory = url in ("sqlite://", "sqlite:///:memory:")
+    kwargs: dict[str, Any] = {"echo": echo, "connect_args": {"check_same_thread": False}}
+    if in_memory:
+        kwargs["poolclass"] = StaticPool
+    else:
+        path = url.split("///", 1)[1] if "///" in url else ""
+        if path:
+            Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _configure_connection(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the sqlite3 module, decide when a transaction begins.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        if not in_memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        mode = connection.info.pop("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+@contextmanager
+def write_session(engine: Engine) -> Iterator[Session]:
+    """Open a session whose transaction takes the write lock up front, and commit it on success.
+
+    SQLite gets `BEGIN IMMEDIATE`, so two writers never both read and then collide
+    on upgrade; PostgreSQL callers lock the rows they change with `FOR UPDATE`.
+    """
+    with engine.connect() as connection:
+        if is_sqlite(engine):
+            connection.info["sqlite_begin"] = "IMMEDIATE"
+        with Session(bind=connection) as session:
+            yield session
+            session.commit()

@@ -1,0 +1,256 @@
+"""Queries of the billing store, always scoped to one biller's customer.
+
+Every function takes the customer row that the principal resolved to, so an
+invoice of another customer is not found exactly like one that does not exist.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from invoice_mcp.domain.errors import NotFoundError
+from invoice_mcp.domain.invoices import InvoiceFacts, LineFacts
+from invoice_mcp.domain.principal import Principal
+from invoice_mcp.store.models import (
+    Biller,
+    Customer,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    PaymentExtension,
+    PaymentMethod,
+)
+
+UTC = dt.UTC
+
+
+def as_utc(value: dt.datetime | None) -> dt.datetime | None:
+    """Attach UTC to a naive datetime read back from SQLite, which drops the zone."""
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def customer_for(session: Session, principal: Principal, customer_number: str | None = None) -> Customer:
+    """Resolve the customer a request acts for.
+
+    A customer principal always gets its own customer; an operator must name one
+    of its biller's customers.
+
+    Raises:
+        NotFoundError: no such customer for this principal.
+    """
+    number = principal.customer_number if principal.kind == "customer" else customer_number
+    if not number:
+        raise NotFoundError(
+            "customer_number is missing: an operator must name the customer",
+            code="customer_required",
+            field="customer_number",
+        )
+    customer = session.exec(
+        select(Customer).where(Customer.biller_id == principal.biller_id, Customer.customer_number == number)
+    ).first()
+    if customer is None:
+        raise NotFoundError(
+            f"customer {number} not found for biller {principal.biller_id}",
+            code="customer_not_found",
+            field="customer_number",
+        )
+    return customer
+
+
+def biller_by_id(session: Session, biller_id: str) -> Biller:
+    biller = session.get(Biller, biller_id)
+    if biller is None:
+        raise NotFoundError(f"biller {biller_id} not found", code="biller_not_found")
+    return biller
+
+
+def invoice_by_number(
+    session: Session, customer: Customer, invoice_number: str, *, for_update: bool = False
+) -> Invoice:
+    """Return the customer's invoice with this number.
+
+    Raises:
+        NotFoundError: the number does not exist, or belongs to another customer.
+    """
+    query = select(Invoice).where(
+        Invoice.biller_id == customer.biller_id,
+        Invoice.invoice_number == invoice_number,
+        Invoice.customer_id == customer.id,
+    )
+    if for_update:
+        query = query.with_for_update()
+    invoice = session.exec(query).first()
+    if invoice is None:
+        raise NotFoundError(
+            f"invoice {invoice_number} not found",
+            code="invoice_not_found",
+            field="invoice_number",
+            value=invoice_number,
+        )
+    return invoice
+
+
+def paid_minor_by_invoice(session: Session, invoice_ids: Sequence[int]) -> dict[int, int]:
+    if not invoice_ids:
+        return {}
+    rows = session.exec(
+        select(Payment.invoice_id, func.sum(Payment.amount_minor))
+        .where(col(Payment.invoice_id).in_(invoice_ids))
+        .group_by(Payment.invoice_id)
+    ).all()
+    return {invoice_id: int(total or 0) for invoice_id, total in rows}
+
+
+def latest_extension_by_invoice(session: Session, invoice_ids: Sequence[int]) -> dict[int, PaymentExtension]:
+    if not invoice_ids:
+        return {}
+    rows = session.exec(
+        select(PaymentExtension)
+        .where(col(PaymentExtension.invoice_id).in_(invoice_ids))
+        .order_by(col(PaymentExtension.granted_at))
+    ).all()
+    return {row.invoice_id: row for row in rows}
+
+
+def list_invoices(
+    session: Session,
+    customer: Customer,
+    *,
+    issued_from: dt.date | None = None,
+    issued_to: dt.date | None = None,
+    before: tuple[dt.date, int] | None = None,
+    limit: int = 12,
+) -> list[Invoice]:
+    """Return the customer's invoices newest first; `before` is a (issue_date, id) keyset cursor."""
+    query = select(Invoice).where(Invoice.customer_id == customer.id)
+    if issued_from is not None:
+        query = query.where(Invoice.issue_date >= issued_from)
+    if issued_to is not None:
+        query = query.where(Invoice.issue_date <= issued_to)
+    if before is not None:
+        issue_date, invoice_id = before
+        query = query.where(
+            (Invoice.issue_date < issue_date)
+            | ((Invoice.issue_date == issue_date) & (col(Invoice.id) < invoice_id))
+        )
+    query = query.order_by(col(Invoice.issue_date).desc(), col(Invoice.id).desc()).limit(limit)
+    return list(session.exec(query).all())
+
+
+def lines_of(session: Session, invoice_ids: Sequence[int]) -> dict[int, list[InvoiceLine]]:
+    result: dict[int, list[InvoiceLine]] = {invoice_id: [] for invoice_id in invoice_ids}
+    if not invoice_ids:
+        return result
+    rows = session.exec(
+        select(InvoiceLine)
+        .where(col(InvoiceLine.invoice_id).in_(invoice_ids))
+        .order_by(col(InvoiceLine.invoice_id), col(InvoiceLine.position))
+    ).all()
+    for row in rows:
+        result[row.invoice_id].append(row)
+    return result
+
+
+def payments_of(session: Session, invoice_id: int) -> list[Payment]:
+    return list(
+        session.exec(
+            select(Payment).where(Payment.invoice_id == invoice_id).order_by(col(Payment.paid_on))
+        ).all()
+    )
+
+
+def extensions_of(session: Session, invoice_id: int) -> list[PaymentExtension]:
+    return list(
+        session.exec(
+            select(PaymentExtension)
+            .where(PaymentExtension.invoice_id == invoice_id)
+            .order_by(col(PaymentExtension.granted_at))
+        ).all()
+    )
+
+
+def count_extensions_since(session: Session, customer: Customer, since: dt.datetime) -> int:
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(PaymentExtension)
+            .where(PaymentExtension.customer_id == customer.id, PaymentExtension.granted_at >= since)
+        ).one()
+    )
+
+
+def earlier_invoices(
+    session: Session, customer: Customer, invoice: Invoice, limit: int = 14
+) -> list[Invoice]:
+    """Return up to `limit` invoices issued before `invoice`, newest first (headers only)."""
+    return list(
+        session.exec(
+            select(Invoice)
+            .where(Invoice.customer_id == customer.id, Invoice.issue_date < invoice.issue_date)
+            .order_by(col(Invoice.issue_date).desc(), col(Invoice.id).desc())
+            .limit(limit)
+        ).all()
+    )
+
+
+def credit_notes_for(session: Session, invoice: Invoice) -> list[Invoice]:
+    return list(session.exec(select(Invoice).where(Invoice.credited_invoice_id == invoice.id)).all())
+
+
+def active_payment_method(session: Session, customer: Customer) -> PaymentMethod | None:
+    return session.exec(
+        select(PaymentMethod)
+        .where(PaymentMethod.customer_id == customer.id, col(PaymentMethod.status).in_(("active",)))
+        .order_by(col(PaymentMethod.created_at).desc())
+    ).first()
+
+
+def pending_payment_methods(session: Session, customer: Customer) -> list[PaymentMethod]:
+    return list(
+        session.exec(
+            select(PaymentMethod).where(
+                PaymentMethod.customer_id == customer.id, PaymentMethod.status == "pending_signature"
+            )
+        ).all()
+    )
+
+
+def to_facts(invoice: Invoice, lines: Sequence[InvoiceLine]) -> InvoiceFacts:
+    assert invoice.id is not None
+    return InvoiceFacts(
+        invoice_id=invoice.id,
+        invoice_number=invoice.invoice_number,
+        issue_date=invoice.issue_date,
+        due_date=invoice.due_date,
+        currency=invoice.currency,
+        total_minor=invoice.total_minor,
+        rounding_minor=invoice.rounding_minor,
+        kind=invoice.kind,
+        status=invoice.status,
+        period_start=invoice.period_start,
+        period_end=invoice.period_end,
+        lines=tuple(
+            LineFacts(
+                position=line.position,
+                category=line.category,
+                product_code=line.product_code,
+                description=line.description,
+                net_minor=line.net_amount_minor,
+                vat_minor=line.vat_amount_minor,
+                vat_rate_basis_points=line.vat_rate_basis_points,
+                quantity=line.quantity,
+                unit=line.unit,
+                unit_price_minor=line.unit_price_minor,
+                period_start=line.period_start,
+                period_end=line.period_end,
+                country_code=line.country_code,
+            )
+            for line in lines
+        ),
+    )

@@ -1,0 +1,246 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from invoice_mcp.domain.explanation import ExplanationError, choose_baseline, explain
+from invoice_mcp.domain.invoices import LINE_CATEGORIES, InvoiceFacts, LineFacts
+from invoice_mcp.domain.texts import summarize
+
+
+def line(
+    position, category, code, gross, *, quantity="1", unit=None, price=None, country=None, vat_rate=2500
+):
+    vat = round(gross * vat_rate / (10000 + vat_rate))
+    return LineFacts(
+        position=position,
+        category=category,
+        product_code=code,
+        description=code.replace("-", " ").title(),
+        net_minor=gross - vat,
+        vat_minor=vat,
+        vat_rate_basis_points=vat_rate,
+        quantity=Decimal(quantity),
+        unit=unit,
+        unit_price_minor=None if price is None else Decimal(price),
+        country_code=country,
+    )
+
+
+def invoice(number, issue, lines, *, rounding=0, currency="SEK", kind="invoice", status="paid", total=None):
+    total_minor = sum(item.gross_minor for item in lines) + rounding if total is None else total
+    return InvoiceFacts(
+        invoice_id=int(number.split("-")[-1]),
+        invoice_number=number,
+        issue_date=dt.date.fromisoformat(issue),
+        due_date=dt.date.fromisoformat(issue) + dt.timedelta(days=30),
+        currency=currency,
+        total_minor=total_minor,
+        rounding_minor=rounding,
+        kind=kind,
+        status=status,
+        lines=tuple(lines),
+    )
+
+
+PLAN = line(1, "subscription", "PLAN-20GB", 24900, unit="mån", price="19920")
+
+SCENARIOS = [
+    pytest.param(
+        [PLAN],
+        [
+            PLAN,
+            line(2, "roaming", "ROAM-NO-DATA", 13400, quantity="2", unit="GB", price="5360", country="NO"),
+        ],
+        [("roaming_added", 13400)],
+        id="roaming-in-norway",
+    ),
+    pytest.param(
+        [PLAN, line(2, "one_off", "USB-C-CHARGER", 19900)],
+        [PLAN],
+        [("one_off_no_longer_charged", -19900)],
+        id="one-off-gone",
+    ),
+    pytest.param(
+        [PLAN, line(2, "discount", "CAMPAIGN-50", -5000)],
+        [PLAN],
+        [("discount_ended", 5000)],
+        id="campaign-discount-ended",
+    ),
+    pytest.param(
+        [line(1, "subscription", "FIXED-FEE", 4875, unit="mån", price="3900")],
+        [line(1, "subscription", "FIXED-FEE", 5625, unit="mån", price="4500")],
+        [("price_change", 750)],
+        id="price-change-same-product",
+    ),
+    pytest.param(
+        [line(1, "usage", "KWH", 120000, quantity="800", unit="kWh", price="120")],
+        [line(1, "usage", "KWH", 180000, quantity="1200", unit="kWh", price="120")],
+        [("usage_change", 60000)],
+        id="more-usage",
+    ),
+    pytest.param(
+        [PLAN],
+        [
+            line(1, "subscription", "PLAN-30GB", 29900, unit="mån", price="23920"),
+            line(2, "credit", "PLAN-20GB-PRORATA", -12050),
+            line(3, "subscription", "PLAN-30GB-PRORATA", 14470),
+        ],
+        [("plan_change", 29900 - 12050 + 14470 - 24900)],
+        id="plan-change-with-proration",
+    ),
+    pytest.param(
+        [PLAN],
+        [
+            PLAN,
+            line(2, "fee", "REMINDER-FEE", 6000, vat_rate=0),
+            line(3, "interest", "LATE-INTEREST", 412, vat_rate=0),
+        ],
+        [("fee_added", 6000), ("interest_added", 412)],
+        id="reminder-fee-and-interest",
+    ),
+]
+
+
+@pytest.mark.parametrize(("baseline_lines", "current_lines", "expected"), SCENARIOS)
+def test_explain_scenarios(baseline_lines, current_lines, expected):
+    baseline = invoice("NV-1", "2026-10-25", baseline_lines)
+    current = invoice("NV-2", "2026-11-25", current_lines)
+
+    result = explain(current, baseline, "previous")
+
+    assert [(c.kind, c.amount_minor) for c in result.causes] == expected
+    assert result.difference_minor == current.total_minor - baseline.total_minor
+    assert sum(c.amount_minor for c in result.causes) == result.difference_minor
+
+
+def test_explain_rounding_is_its_own_cause():
+    baseline = invoice("NV-1", "2026-10-25", [PLAN], rounding=0)
+    current = invoice("NV-2", "2026-11-25", [line(1, "subscription", "PLAN-20GB", 24880)], rounding=20)
+
+    result = explain(current, baseline, "previous")
+
+    assert ("rounding", 20) in [(c.kind, c.amount_minor) for c in result.causes]
+    assert sum(c.amount_minor for c in result.causes) == result.difference_minor
+
+
+def test_explain_groups_many_usage_lines():
+    calls = [line(i, "usage", "CALL-MIN", 100, quantity="2", unit="min", price="80") for i in range(1, 301)]
+    baseline = invoice("NV-1", "2026-10-25", [PLAN])
+    current = invoice("NV-2", "2026-11-25", [PLAN, *calls])
+
+    result = explain(current, baseline, "previous")
+
+    assert len(result.causes) == 1
+    assert result.causes[0].amount_minor == 30000
+    assert result.causes[0].current.quantity == Decimal(600)
+
+
+def test_explain_without_baseline_gives_composition():
+    current = invoice("NV-1", "2026-11-25", [PLAN, line(2, "fee", "PAPER-FEE", 2900, vat_rate=0)])
+
+    result = explain(current, None)
+
+    assert result.causes == ()
+    assert result.no_baseline_reason == "no_earlier_invoice"
+    assert dict(result.composition) == {"subscription": 24900, "fee": 2900}
+
+
+def test_explain_rejects_inconsistent_total():
+    current = invoice("NV-2", "2026-11-25", [PLAN], total=25000)
+
+    with pytest.raises(ExplanationError) as caught:
+        explain(current, invoice("NV-1", "2026-10-25", [PLAN]))
+
+    assert caught.value.code == "inconsistent_invoice"
+
+
+def test_explain_rejects_other_currency():
+    with pytest.raises(ExplanationError) as caught:
+        explain(invoice("NV-2", "2026-11-25", [PLAN], currency="EUR"), invoice("NV-1", "2026-10-25", [PLAN]))
+
+    assert caught.value.code == "currency_mismatch"
+
+
+def test_choose_baseline_previous_skips_credited_and_credit_notes():
+    history = [
+        invoice("NV-1", "2026-08-25", [PLAN]),
+        invoice("NV-2", "2026-09-25", [PLAN], status="credited"),
+        invoice("NV-3", "2026-09-30", [line(1, "credit", "CREDIT", -24900)], kind="credit_note"),
+    ]
+    current = invoice("NV-4", "2026-10-25", [PLAN])
+
+    chosen, reason = choose_baseline(current, history, "previous")
+
+    assert chosen.invoice_number == "NV-1"
+    assert reason is None
+
+
+def test_choose_baseline_same_period_last_year():
+    history = [invoice(f"NV-{m}", f"2025-{m:02d}-25", [PLAN]) for m in range(1, 13)]
+    current = invoice("NV-99", "2026-11-25", [PLAN])
+
+    chosen, _ = choose_baseline(current, history, "same_period_last_year")
+
+    assert chosen.issue_date == dt.date(2025, 11, 25)
+
+
+def test_choose_baseline_typical_takes_median_of_six():
+    totals = [100, 900, 300, 500, 700, 200, 400]
+    history = [
+        invoice(f"NV-{i}", f"2026-{i:02d}-25", [line(1, "usage", "KWH", amount)])
+        for i, amount in enumerate(totals, start=1)
+    ]
+    current = invoice("NV-99", "2026-11-25", [PLAN])
+
+    chosen, _ = choose_baseline(current, history, "typical")
+
+    # The last six totals are 900, 300, 500, 700, 200, 400; the low median is 400.
+    assert chosen.total_minor == 400
+
+
+def test_choose_baseline_first_invoice_has_none():
+    chosen, reason = choose_baseline(invoice("NV-1", "2026-11-25", [PLAN]), [], "previous")
+
+    assert chosen is None
+    assert reason == "no_earlier_invoice"
+
+
+@pytest.mark.parametrize("locale", ["sv", "en"])
+def test_summary_names_difference_and_main_cause(locale):
+    baseline = invoice("NV-1", "2026-10-25", [PLAN])
+    roaming = line(2, "roaming", "ROAM-NO-DATA", 13400, quantity="2", unit="GB", price="5360", country="NO")
+    current = invoice("NV-2", "2026-11-25", [PLAN, roaming])
+
+    text = summarize(explain(current, baseline, "previous"), locale)
+
+    assert ("134,00 kr" if locale == "sv" else "SEK 134.00") in text
+    assert ("Norge" if locale == "sv" else "Norway") in text
+    assert text.count(".") <= 6
+
+
+line_strategy = st.builds(
+    lambda position, category, code, gross, rate: line(position, category, code, gross, vat_rate=rate),
+    st.integers(1, 50),
+    st.sampled_from(LINE_CATEGORIES[:-1]),
+    st.sampled_from(["A", "B", "C", "D"]),
+    st.integers(-500_000, 500_000),
+    st.sampled_from([0, 600, 1200, 2500]),
+)
+
+
+@given(
+    st.lists(line_strategy, max_size=12),
+    st.lists(line_strategy, max_size=12),
+    st.integers(-49, 50),
+    st.integers(-49, 50),
+)
+def test_causes_always_add_up_to_difference(baseline_lines, current_lines, base_rounding, rounding):
+    baseline = invoice("NV-1", "2026-10-25", baseline_lines, rounding=base_rounding)
+    current = invoice("NV-2", "2026-11-25", current_lines, rounding=rounding)
+
+    result = explain(current, baseline, "previous")
+
+    assert sum(c.amount_minor for c in result.causes) == current.total_minor - baseline.total_minor

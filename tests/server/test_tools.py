@@ -1,0 +1,255 @@
+"""End-to-end tool calls through the SDK client, in process, on the demo data."""
+
+import datetime as dt
+
+import pytest
+from mcp import Client
+from sqlmodel import Session, select
+
+from invoice_mcp.domain.identifiers import luhn_check_digit
+from invoice_mcp.domain.principal import Principal
+from invoice_mcp.server.app import build_server
+from invoice_mcp.store.models import AuditEvent, PaymentExtension, PaymentMethod
+from tests.conftest import make_settings
+
+pytestmark = pytest.mark.anyio
+
+MODES = ["auto", "legacy"]
+
+
+async def latest_invoice_number(client):
+    result = await client.call_tool("list_invoices", {"limit": 1})
+    return result.structured_content["invoices"][0]["invoice_number"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_list_invoices_pages_newest_first(demo_server, mode):
+    async with Client(demo_server, mode=mode) as client:
+        first = await client.call_tool("list_invoices", {"limit": 5})
+        second = await client.call_tool(
+            "list_invoices", {"limit": 20, "cursor": first.structured_content["next_cursor"]}
+        )
+
+    pages = first.structured_content["invoices"] + second.structured_content["invoices"]
+    dates = [invoice["issue_date"] for invoice in pages]
+    assert not first.is_error
+    assert len(pages) >= 13
+    assert dates == sorted(dates, reverse=True)
+    assert len({invoice["invoice_number"] for invoice in pages}) == len(pages)
+    assert "next_cursor" not in second.structured_content
+
+
+async def test_list_invoices_filters_by_derived_status(demo_server):
+    async with Client(demo_server) as client:
+        result = await client.call_tool("list_invoices", {"status": "paid", "limit": 50})
+
+    statuses = {invoice["status"] for invoice in result.structured_content["invoices"]}
+    assert statuses == {"paid"}
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_get_invoice_shows_lines_and_how_to_pay(demo_server, mode):
+    async with Client(demo_server, mode=mode) as client:
+        number = await latest_invoice_number(client)
+        result = await client.call_tool("get_invoice", {"invoice_number": number})
+
+    invoice = result.structured_content
+    assert not result.is_error
+    line_total = sum(line["amount"]["amount_minor"] for line in invoice["lines"])
+    assert line_total + invoice["rounding"]["amount_minor"] == invoice["total"]["amount_minor"]
+    instructions = invoice["payment_instructions"]
+    assert instructions["ocr_reference"]
+    assert instructions["bankgiro"] in instructions["text"]
+    assert invoice["customer"]["locale"] == "sv"
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_explain_amount_causes_add_up(demo_server, mode):
+    async with Client(demo_server, mode=mode) as client:
+        number = await latest_invoice_number(client)
+        result = await client.call_tool("explain_amount", {"invoice_number": number})
+
+    explanation = result.structured_content
+    causes = explanation["causes"]
+    assert not result.is_error
+    assert explanation["baseline"]["kind"] == "previous"
+    assert sum(c["amount"]["amount_minor"] for c in causes) == explanation["difference"]["amount_minor"]
+    assert explanation["difference"]["amount_minor"] > 0
+    assert causes[0]["kind"] == "roaming_added"
+    assert causes[0]["countries"] == ["NO"]
+    assert "Norge" in explanation["summary"]
+
+
+async def test_explain_amount_in_english_per_call(demo_server):
+    async with Client(demo_server) as client:
+        number = await latest_invoice_number(client)
+        result = await client.call_tool("explain_amount", {"invoice_number": number, "locale": "en"})
+
+    assert "Norway" in result.structured_content["summary"]
+    assert result.structured_content["total"]["formatted"].startswith("SEK ")
+
+
+async def test_explain_amount_first_invoice_has_no_baseline(demo_server):
+    async with Client(demo_server) as client:
+        listing = await client.call_tool("list_invoices", {"limit": 50})
+        oldest = listing.structured_content["invoices"][-1]["invoice_number"]
+        result = await client.call_tool("explain_amount", {"invoice_number": oldest})
+
+    assert result.structured_content["no_baseline_reason"] == "no_earlier_invoice"
+    assert result.structured_content["composition"]
+
+
+async def test_foreign_invoice_reads_as_not_found(demo_engine):
+    maria = Principal(kind="customer", biller_id="alvkraft", customer_number="5001234")
+    async with Client(build_server(make_settings(demo_engine, principal=maria))) as client:
+        foreign_number = (await client.call_tool("list_invoices", {"limit": 1})).structured_content[
+            "invoices"
+        ][0]["invoice_number"]
+    async with Client(build_server(make_settings(demo_engine))) as client:
+        foreign = await client.call_tool("get_invoice", {"invoice_number": foreign_number})
+        missing = await client.call_tool("get_invoice", {"invoice_number": "NO-SUCH-1"})
+
+    assert foreign.is_error and missing.is_error
+    assert foreign.structured_content["code"] == missing.structured_content["code"] == "invoice_not_found"
+    assert foreign.structured_content["message"].replace(foreign_number, "X") == missing.structured_content[
+        "message"
+    ].replace("NO-SUCH-1", "X")
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_grant_deferral_quote_then_confirm(demo_server, demo_engine, mode):
+    async with Client(demo_server, mode=mode) as client:
+        number = await latest_invoice_number(client)
+        quote = await client.call_tool("grant_deferral", {"invoice_number": number, "days": 14})
+        with Session(demo_engine) as session:
+            assert session.exec(select(PaymentExtension)).all() == []
+        token = quote.structured_content["confirmation_token"]
+        granted = await client.call_tool(
+            "grant_deferral", {"invoice_number": number, "days": 14, "confirmation_token": token}
+        )
+        replay = await client.call_tool(
+            "grant_deferral", {"invoice_number": number, "days": 14, "confirmation_token": token}
+        )
+        detail = await client.call_tool("get_invoice", {"invoice_number": number})
+
+    assert quote.structured_content["status"] == "needs_confirmation"
+    assert granted.structured_content["status"] == "granted"
+    assert granted.structured_content["new_due_date"] == quote.structured_content["new_due_date"]
+    assert replay.structured_content["replayed"] is True
+    assert detail.structured_content["due_date"] == quote.structured_content["new_due_date"]
+    with Session(demo_engine) as session:
+        assert len(session.exec(select(PaymentExtension)).all()) == 1
+        outcomes = [e.outcome for e in session.exec(select(AuditEvent).order_by(AuditEvent.id)).all()]
+    assert outcomes == ["quoted", "applied"]
+
+
+async def test_grant_deferral_token_for_other_days_is_rejected(demo_server):
+    async with Client(demo_server) as client:
+        number = await latest_invoice_number(client)
+        quote = await client.call_tool("grant_deferral", {"invoice_number": number, "days": 14})
+        token = quote.structured_content["confirmation_token"]
+        result = await client.call_tool(
+            "grant_deferral", {"invoice_number": number, "days": 30, "confirmation_token": token}
+        )
+
+    assert result.is_error
+    assert result.structured_content["code"] == "confirmation_token_mismatch"
+
+
+async def test_grant_deferral_expired_token_is_rejected(demo_engine):
+    quoted_at = dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.UTC)
+    async with Client(build_server(make_settings(demo_engine, now=quoted_at))) as client:
+        number = await latest_invoice_number(client)
+        quote = await client.call_tool("grant_deferral", {"invoice_number": number, "days": 14})
+    later = quoted_at + dt.timedelta(minutes=11)
+    async with Client(build_server(make_settings(demo_engine, now=later))) as client:
+        result = await client.call_tool(
+            "grant_deferral",
+            {
+                "invoice_number": number,
+                "days": 14,
+                "confirmation_token": quote.structured_content["confirmation_token"],
+            },
+        )
+
+    assert result.structured_content["code"] == "confirmation_token_expired"
+    with Session(demo_engine) as session:
+        assert session.exec(select(PaymentExtension)).all() == []
+
+
+async def test_grant_deferral_too_many_days_names_limit(demo_server):
+    async with Client(demo_server) as client:
+        number = await latest_invoice_number(client)
+        result = await client.call_tool("grant_deferral", {"invoice_number": number, "days": 45})
+
+    assert result.is_error
+    assert result.structured_content["code"] == "too_many_days"
+    assert result.structured_content["field"] == "days"
+    assert "45" in result.structured_content["message"]
+
+
+async def test_grant_deferral_refused_after_reminder(demo_engine):
+    maria = Principal(kind="customer", biller_id="alvkraft", customer_number="5001234")
+    async with Client(build_server(make_settings(demo_engine, principal=maria))) as client:
+        listing = await client.call_tool("list_invoices", {"status": "reminded"})
+        number = listing.structured_content["invoices"][0]["invoice_number"]
+        result = await client.call_tool("grant_deferral", {"invoice_number": number, "days": 10})
+
+    assert result.is_error
+    assert result.structured_content["code"] == "invoice_reminded"
+    assert result.structured_content["reason"]
+    with Session(demo_engine) as session:
+        refused = session.exec(select(AuditEvent).where(AuditEvent.outcome == "refused")).all()
+    assert [e.code for e in refused] == ["invoice_reminded"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_change_to_autogiro_is_pending_signature(demo_server, demo_engine, mode):
+    holder = "19850312" + "123" + luhn_check_digit("850312123")
+    arguments = {
+        "method": "autogiro",
+        "details": {
+            "clearing_number": "6789",
+            "account_number": "123 456 789",
+            "account_holder_identity_number": holder,
+        },
+    }
+    async with Client(demo_server, mode=mode) as client:
+        quote = await client.call_tool("change_payment_method", arguments)
+        token = quote.structured_content["confirmation_token"]
+        applied = await client.call_tool("change_payment_method", {**arguments, "confirmation_token": token})
+
+    result = applied.structured_content
+    assert result["status"] == "applied"
+    assert result["method_status"] == "pending_signature"
+    assert result["applies_from_issue_date"] > "2026-12-04"
+    assert result["already_issued"], "the open latest invoice is still paid the old way"
+    text = str(quote.content) + str(applied.content)
+    assert "123456789" not in text and holder not in text
+    with Session(demo_engine) as session:
+        pending = session.exec(select(PaymentMethod).where(PaymentMethod.status == "pending_signature")).all()
+        audit_text = str([e.parameters for e in session.exec(select(AuditEvent)).all()])
+    assert len(pending) == 1
+    assert holder not in audit_text and "123456789" not in audit_text
+
+
+async def test_card_number_is_refused_and_never_stored(demo_server, demo_engine):
+    async with Client(demo_server) as client:
+        result = await client.call_tool(
+            "change_payment_method", {"method": "card", "details": {"card_token": "4111 1111 1111 1111"}}
+        )
+
+    assert result.is_error
+    assert result.structured_content["code"] == "raw_card_number"
+    assert "4111" not in str(result.content)
+    with Session(demo_engine) as session:
+        audit_text = str([e.parameters for e in session.exec(select(AuditEvent)).all()])
+    assert "4111" not in audit_text
+
+
+async def test_bad_argument_names_field(demo_server):
+    async with Client(demo_server) as client:
+        result = await client.call_tool("grant_deferral", {"invoice_number": "X", "days": "many"})
+
+    assert result.is_error
+    assert "days" in result.content[0].text
