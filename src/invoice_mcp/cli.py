@@ -52,9 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"invoice-mcp {__version__}")
     parser.add_argument(
         "--log-level",
-        default=os.environ.get(ENV_LOG_LEVEL, "INFO"),
+        default=os.environ.get(ENV_LOG_LEVEL),
         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
-        help="log level of the stderr log (default: INFO, or $INVOICE_MCP_LOG_LEVEL)",
+        help="log level of the stderr log (default: $INVOICE_MCP_LOG_LEVEL, else WARNING for demo and INFO otherwise)",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -218,7 +218,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    _configure_logging(args.log_level)
+    _configure_logging(args.log_level or ("WARNING" if args.command == "demo" else "INFO"))
     handlers = {"serve": cmd_serve, "db": cmd_db, "seed": cmd_seed, "audit": cmd_audit, "demo": cmd_demo}
     from invoice_mcp.domain.errors import BillingError
 

@@ -8,6 +8,7 @@ elsewhere.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Literal
 
 from invoice_mcp.domain.explanation import Cause, Explanation
@@ -105,6 +106,7 @@ PAYMENT_METHOD_LABELS: dict[str, dict[str, str]] = {
 _CAUSE_TEMPLATES: dict[str, dict[str, str]] = {
     "sv": {
         "roaming_added": "roaming{where} ({description}) {amount}",
+        "roaming_group": "roaming{where} {amount}",
         "roaming_change": "roaming{where} ({description}) {direction} med {amount}",
         "roaming_ended": "ingen roaming{where} denna gång ({description}) {amount}",
         "usage_added": "ny förbrukning ({description}) {amount}",
@@ -137,6 +139,7 @@ _CAUSE_TEMPLATES: dict[str, dict[str, str]] = {
     },
     "en": {
         "roaming_added": "roaming{where} ({description}) {amount}",
+        "roaming_group": "roaming{where} {amount}",
         "roaming_change": "roaming{where} ({description}) {direction} by {amount}",
         "roaming_ended": "no roaming{where} this time ({description}) {amount}",
         "usage_added": "new usage ({description}) {amount}",
@@ -255,7 +258,8 @@ def summarize(explanation: Explanation, locale: Locale) -> str:
     else:
         word = "higher" if explanation.difference_minor > 0 else "lower"
         first = f"Invoice {invoice.invoice_number} for {total} is {diff} {word} than {label} ({base_total})."
-    main = [c for c in explanation.causes if c.kind != "rounding"][:2]
+    items = _summary_causes(explanation.causes)
+    main = items[:2]
     if not main:
         return first
     phrases = [describe_cause(c, currency, locale) for c in main]
@@ -264,7 +268,7 @@ def summarize(explanation: Explanation, locale: Locale) -> str:
     else:
         second = "This is mainly because of " + " and ".join(phrases) + "."
     sentences = [first, second]
-    rest = len(explanation.causes) - len(main)
+    rest = len(items) - len(main)
     if rest > 0:
         sentences.append(
             f"Ytterligare {rest} mindre ändringar står i listan."
@@ -272,6 +276,26 @@ def summarize(explanation: Explanation, locale: Locale) -> str:
             else f"{rest} smaller changes are listed too."
         )
     return " ".join(sentences)
+
+
+def _summary_causes(causes: tuple[Cause, ...]) -> list[Cause]:
+    """Return the causes worth a sentence, with roaming added in the same countries merged into one."""
+    merged: list[Cause] = []
+    roaming: dict[tuple[str, ...], int] = {}
+    for cause in causes:
+        if cause.kind == "rounding":
+            continue
+        if cause.kind == "roaming_added" and cause.current is not None:
+            countries = cause.current.countries
+            if countries in roaming:
+                index = roaming[countries]
+                merged[index] = replace(merged[index], amount_minor=merged[index].amount_minor + cause.amount_minor)
+                continue
+            roaming[countries] = len(merged)
+            merged.append(replace(cause, kind="roaming_group"))
+            continue
+        merged.append(cause)
+    return sorted(merged, key=lambda c: -abs(c.amount_minor))
 
 
 def format_day(day: dt.date, locale: Locale) -> str:
