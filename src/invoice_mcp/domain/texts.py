@@ -289,7 +289,9 @@ def _summary_causes(causes: tuple[Cause, ...]) -> list[Cause]:
             countries = cause.current.countries
             if countries in roaming:
                 index = roaming[countries]
-                merged[index] = replace(merged[index], amount_minor=merged[index].amount_minor + cause.amount_minor)
+                merged[index] = replace(
+                    merged[index], amount_minor=merged[index].amount_minor + cause.amount_minor
+                )
                 continue
             roaming[countries] = len(merged)
             merged.append(replace(cause, kind="roaming_group"))
