@@ -1,4 +1,5 @@
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -101,6 +102,32 @@ SCENARIOS = [
         [("fee_added", 6000), ("interest_added", 412)],
         id="reminder-fee-and-interest",
     ),
+    pytest.param(
+        [line(1, "usage", "KWH", 100000, quantity="1000", unit="kWh", price="80")],
+        [line(1, "usage", "KWH", 180000, quantity="1500", unit="kWh", price="96")],
+        # 1500 kWh at the old average price is 150000: +50000 for volume, +30000 for price.
+        [("usage_change", 50000), ("price_change", 30000)],
+        id="energy-volume-and-price",
+    ),
+    pytest.param(
+        [line(1, "one_off", "BREAD", 10600, vat_rate=600)],
+        [line(1, "one_off", "BREAD", 11200, vat_rate=1200)],
+        # Net 10000 both times: VAT 1200 instead of 600.
+        [("vat_rate_change", 600)],
+        id="vat-rate-change",
+    ),
+    pytest.param(
+        [PLAN, line(2, "carried_over", "UNPAID-BALANCE", 0, vat_rate=0)],
+        [PLAN, line(2, "carried_over", "UNPAID-BALANCE", 27800, vat_rate=0)],
+        [("carried_over_balance_change", 27800)],
+        id="balance-carried-over",
+    ),
+    pytest.param(
+        [PLAN],
+        [PLAN, line(2, "credit", "GOODWILL", -10000, vat_rate=0)],
+        [("credit_added", -10000)],
+        id="credit",
+    ),
 ]
 
 
@@ -114,6 +141,68 @@ def test_explain_scenarios(baseline_lines, current_lines, expected):
     assert [(c.kind, c.amount_minor) for c in result.causes] == expected
     assert result.difference_minor == current.total_minor - baseline.total_minor
     assert sum(c.amount_minor for c in result.causes) == result.difference_minor
+
+
+def test_explain_part_period_charge_leaving():
+    plan = LineFacts(
+        1,
+        "subscription",
+        "PLAN",
+        "Plan",
+        23920,
+        5980,
+        2500,
+        period_start=dt.date(2026, 10, 1),
+        period_end=dt.date(2026, 10, 31),
+    )
+    partial = LineFacts(
+        2,
+        "subscription",
+        "PLAN",
+        "Plan del",
+        13889,
+        3472,
+        2500,
+        period_start=dt.date(2026, 8, 14),
+        period_end=dt.date(2026, 8, 31),
+    )
+    baseline = replace(
+        invoice(
+            "NV-1",
+            "2026-08-25",
+            [replace(plan, period_start=dt.date(2026, 9, 1), period_end=dt.date(2026, 9, 30)), partial],
+        ),
+        period_start=dt.date(2026, 9, 1),
+        period_end=dt.date(2026, 9, 30),
+    )
+    current = replace(
+        invoice("NV-2", "2026-09-25", [plan]),
+        period_start=dt.date(2026, 10, 1),
+        period_end=dt.date(2026, 10, 31),
+    )
+
+    result = explain(current, baseline, "previous")
+
+    assert [(c.kind, c.amount_minor) for c in result.causes] == [("part_period_removed", -17361)]
+    assert result.period_days is None
+
+
+def test_explain_notes_longer_billing_period():
+    baseline = replace(
+        invoice("NV-1", "2026-08-25", [PLAN]),
+        period_start=dt.date(2026, 8, 1),
+        period_end=dt.date(2026, 8, 31),
+    )
+    current = replace(
+        invoice("NV-2", "2026-10-25", [PLAN]),
+        period_start=dt.date(2026, 9, 1),
+        period_end=dt.date(2026, 10, 31),
+    )
+
+    result = explain(current, baseline, "previous")
+
+    assert result.period_days == (61, 31)
+    assert "61 dagar" in summarize(result, "sv")
 
 
 def test_explain_rounding_is_its_own_cause():

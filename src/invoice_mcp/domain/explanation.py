@@ -9,10 +9,11 @@ rounding, the causes add up exactly to the difference of the totals.
 
 from __future__ import annotations
 
+import datetime as dt
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from decimal import Decimal
+from dataclasses import dataclass, replace
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
 from invoice_mcp.domain.errors import BillingError
@@ -23,6 +24,8 @@ BASELINE_KINDS: tuple[str, ...] = BaselineKind.__args__  # type: ignore[attr-def
 
 # How many line positions a cause lists before it only counts them.
 MAX_LISTED_POSITIONS = 12
+# Calendar months are 28 to 31 days long, so periods up to this far apart count as equal.
+MONTH_LENGTH_VARIATION_DAYS = 3
 # Regular invoices that make up the "typical" baseline.
 TYPICAL_WINDOW = 6
 
@@ -78,6 +81,14 @@ class LineGroup:
     unit_price_minor: Decimal | None
     positions: tuple[int, ...]
     countries: tuple[str, ...]
+    net_minor: int = 0
+    vat_minor: int = 0
+    # None when the lines carry different rates.
+    vat_rate_basis_points: int | None = None
+    period_start: dt.date | None = None
+    period_end: dt.date | None = None
+    # True for a charge or credit covering only part of the invoice period (proration).
+    part_period: bool = False
 
 
 @dataclass(frozen=True)
@@ -114,19 +125,39 @@ class Explanation:
     causes: tuple[Cause, ...]
     composition: tuple[tuple[str, int], ...]  # (category, gross minor) for the invoice
     no_baseline_reason: str | None = None
-    rounding_minor: int = 0
-    notes: tuple[str, ...] = field(default_factory=tuple)
+    # (this invoice, baseline) period lengths in days, set only when they differ.
+    period_days: tuple[int, int] | None = None
 
 
-def group_lines(lines: Sequence[LineFacts]) -> dict[tuple[str, str], LineGroup]:
-    """Sum lines that share a category and product code, keeping their positions."""
-    buckets: dict[tuple[str, str], list[LineFacts]] = {}
-    for line in lines:
-        buckets.setdefault((line.category, line.product_code), []).append(line)
-    groups: dict[tuple[str, str], LineGroup] = {}
+GroupKey = tuple[str, str, bool]  # (category, product code, part period)
+
+
+def _is_part_period(line: LineFacts, invoice: InvoiceFacts) -> bool:
+    """True for a subscription or credit line whose own period is shorter than the invoice's."""
+    if (
+        line.category not in ("subscription", "credit")
+        or line.period_start is None
+        or line.period_end is None
+    ):
+        return False
+    days = (line.period_end - line.period_start).days + 1
+    invoice_days = invoice.period_days
+    return invoice_days is not None and days < invoice_days
+
+
+def group_lines(invoice: InvoiceFacts) -> dict[GroupKey, LineGroup]:
+    """Sum lines that share a category, product code and part-period flag, keeping their positions."""
+    buckets: dict[GroupKey, list[LineFacts]] = {}
+    for line in invoice.lines:
+        key = (line.category, line.product_code, _is_part_period(line, invoice))
+        buckets.setdefault(key, []).append(line)
+    groups: dict[GroupKey, LineGroup] = {}
     for key, members in buckets.items():
         prices = {line.unit_price_minor for line in members}
         units = {line.unit for line in members}
+        rates = {line.vat_rate_basis_points for line in members}
+        starts = [line.period_start for line in members if line.period_start]
+        ends = [line.period_end for line in members if line.period_end]
         groups[key] = LineGroup(
             category=key[0],
             product_code=key[1],
@@ -137,6 +168,12 @@ def group_lines(lines: Sequence[LineFacts]) -> dict[tuple[str, str], LineGroup]:
             unit_price_minor=prices.pop() if len(prices) == 1 else None,
             positions=tuple(line.position for line in members),
             countries=tuple(sorted({line.country_code for line in members if line.country_code})),
+            net_minor=sum(line.net_minor for line in members),
+            vat_minor=sum(line.vat_minor for line in members),
+            vat_rate_basis_points=rates.pop() if len(rates) == 1 else None,
+            period_start=min(starts) if starts else None,
+            period_end=max(ends) if ends else None,
+            part_period=key[2],
         )
     return groups
 
@@ -163,41 +200,83 @@ def check_consistent(invoice: InvoiceFacts) -> None:
         )
 
 
-def _cause_for(key: tuple[str, str], current: LineGroup | None, baseline: LineGroup | None) -> Cause | None:
+def _round_half_up(value: Decimal) -> int:
+    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _causes_for(key: GroupKey, current: LineGroup | None, baseline: LineGroup | None) -> list[Cause]:
+    """Return the causes of one matched group; their amounts add up to its change in gross amount."""
     current_minor = current.gross_minor if current else 0
     baseline_minor = baseline.gross_minor if baseline else 0
     amount = current_minor - baseline_minor
-    if current is not None and baseline is not None and amount == 0:
-        return None
+    if amount == 0:
+        # Nothing changed in money, or a zero-amount line came or went: nothing to explain.
+        return []
     change = "changed" if current and baseline else ("added" if current else "removed")
-    if amount == 0 and change != "changed":
-        # A zero-amount line appearing or disappearing changes nothing worth saying.
-        return None
-    kind = _CAUSE_KINDS.get((key[0], change), f"{key[0]}_{change}")
+    category = key[0]
+    if key[2] and category == "subscription":
+        kind = f"part_period_{'change' if change == 'changed' else change}"
+    else:
+        kind = _CAUSE_KINDS.get((category, change), f"{category}_{change}")
     chosen = current or baseline
     assert chosen is not None
-    cause = Cause(
-        kind=kind,
-        category=key[0],
-        product_code=key[1],
-        description=chosen.description,
-        amount_minor=amount,
-        current=current,
-        baseline=baseline,
+
+    def cause(kind: str, amount_minor: int) -> Cause:
+        return Cause(
+            kind=kind,
+            category=category,
+            product_code=key[1],
+            description=chosen.description,
+            amount_minor=amount_minor,
+            current=current,
+            baseline=baseline,
+        )
+
+    if current is None or baseline is None:
+        return [cause(kind, amount)]
+    causes: list[Cause] = []
+    remaining = amount
+    # A changed VAT rate: the VAT this invoice's net amount would have had at the old rate.
+    if (
+        current.vat_rate_basis_points is not None
+        and baseline.vat_rate_basis_points is not None
+        and current.vat_rate_basis_points != baseline.vat_rate_basis_points
+    ):
+        at_old_rate = _round_half_up(Decimal(current.net_minor) * baseline.vat_rate_basis_points / 10000)
+        vat_effect = current.vat_minor - at_old_rate
+        if vat_effect:
+            causes.append(cause("vat_rate_change", vat_effect))
+            remaining -= vat_effect
+    prices_differ = (
+        current.unit_price_minor is not None
+        and baseline.unit_price_minor is not None
+        and current.unit_price_minor != baseline.unit_price_minor
     )
-    if cause.is_price_change and current and baseline and current.quantity == baseline.quantity:
-        return replace(cause, kind="price_change")
-    return cause
+    if prices_differ and current.quantity == baseline.quantity:
+        causes.append(cause("price_change", remaining))
+    elif prices_differ and baseline.quantity > 0 and current.unit == baseline.unit:
+        # Split into volume (this quantity at the old average price) and price (the rest).
+        at_old_price = _round_half_up(Decimal(baseline.gross_minor) * current.quantity / baseline.quantity)
+        volume_effect = at_old_price - baseline.gross_minor
+        price_effect = remaining - volume_effect
+        if volume_effect:
+            causes.append(cause(kind, volume_effect))
+        if price_effect:
+            causes.append(cause("price_change", price_effect))
+    elif remaining:
+        causes.append(cause(kind, remaining))
+    return causes
 
 
 def _merge_plan_change(causes: list[Cause]) -> list[Cause]:
-    """Merge an old plan leaving, a new plan arriving and their credits into one cause."""
+    """Merge an old plan leaving, a new plan arriving, its part period and the credits into one cause."""
     added = [c for c in causes if c.kind == "subscription_added"]
     removed = [c for c in causes if c.kind == "subscription_removed"]
     if not added or not removed:
         return causes
+    part_period = [c for c in causes if c.kind == "part_period_added"]
     credits = [c for c in causes if c.category == "credit" and c.kind == "credit_added"]
-    parts = tuple(removed + added + credits)
+    parts = tuple(removed + added + part_period + credits)
     rest = [c for c in causes if c not in parts]
     plan = Cause(
         kind="plan_change",
@@ -213,7 +292,10 @@ def _merge_plan_change(causes: list[Cause]) -> list[Cause]:
 
 
 def explain(
-    invoice: InvoiceFacts, baseline: InvoiceFacts | None, baseline_kind: str | None = None
+    invoice: InvoiceFacts,
+    baseline: InvoiceFacts | None,
+    baseline_kind: str | None = None,
+    no_baseline_reason: str | None = None,
 ) -> Explanation:
     """Explain `invoice` against `baseline`; without a baseline, explain its composition.
 
@@ -230,7 +312,8 @@ def explain(
             difference_minor=0,
             causes=(),
             composition=composition,
-            no_baseline_reason="no_earlier_invoice",
+            no_baseline_reason=no_baseline_reason
+            or ("credit_note" if invoice.kind == "credit_note" else "no_earlier_invoice"),
         )
     check_consistent(baseline)
     if baseline.currency != invoice.currency:
@@ -240,13 +323,11 @@ def explain(
             "currency can be compared",
             code="currency_mismatch",
         )
-    current_groups = group_lines(invoice.lines)
-    baseline_groups = group_lines(baseline.lines)
+    current_groups = group_lines(invoice)
+    baseline_groups = group_lines(baseline)
     keys = list(dict.fromkeys([*baseline_groups, *current_groups]))
     causes = [
-        cause
-        for key in keys
-        if (cause := _cause_for(key, current_groups.get(key), baseline_groups.get(key))) is not None
+        cause for key in keys for cause in _causes_for(key, current_groups.get(key), baseline_groups.get(key))
     ]
     rounding_change = invoice.rounding_minor - baseline.rounding_minor
     if rounding_change:
@@ -264,6 +345,14 @@ def explain(
     difference = invoice.total_minor - baseline.total_minor
     # The construction guarantees this; the check guards against a future edit breaking it.
     assert sum(c.amount_minor for c in causes) == difference
+    period_days = None
+    # Calendar months differ by up to three days; only a longer or shorter billing period is worth saying.
+    if (
+        invoice.period_days
+        and baseline.period_days
+        and abs(invoice.period_days - baseline.period_days) > MONTH_LENGTH_VARIATION_DAYS
+    ):
+        period_days = (invoice.period_days, baseline.period_days)
     return Explanation(
         invoice=invoice,
         baseline=baseline,
@@ -271,6 +360,7 @@ def explain(
         difference_minor=difference,
         causes=tuple(causes),
         composition=composition,
+        period_days=period_days,
     )
 
 
@@ -279,8 +369,11 @@ def choose_baseline(
 ) -> tuple[InvoiceFacts | None, str | None]:
     """Pick the baseline invoice of `kind` among `earlier` (issued before `invoice`, any order).
 
-    Returns the baseline, or None with the reason there is none.
+    Returns the baseline, or None with the reason there is none. A credit note has no
+    baseline: it is explained by its composition and the invoice it credits.
     """
+    if invoice.kind == "credit_note":
+        return None, "credit_note"
     regular = sorted(
         (e for e in earlier if e.is_regular and e.issue_date < invoice.issue_date),
         key=lambda e: e.issue_date,

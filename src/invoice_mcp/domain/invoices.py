@@ -58,6 +58,7 @@ class InvoiceFacts:
     period_start: dt.date | None = None
     period_end: dt.date | None = None
     lines: tuple[LineFacts, ...] = field(default_factory=tuple)
+    credited_invoice_number: str | None = None
 
     @property
     def lines_gross_minor(self) -> int:

@@ -120,6 +120,10 @@ _CAUSE_TEMPLATES: dict[str, dict[str, str]] = {
         "subscription_removed": "abonnemanget {description} finns inte med {amount}",
         "subscription_change": "abonnemanget {description} {direction} med {amount}",
         "plan_change": "byte av abonnemang till {description} med delperiod {amount}",
+        "part_period_added": "delperiod: {description} {amount}",
+        "part_period_removed": "ingen delperiod denna gång ({description}) {amount}",
+        "part_period_change": "delperioden ({description}) ändrades {amount}",
+        "vat_rate_change": "ändrad momssats för {description} {amount}",
         "discount_started": "ny rabatt: {description} {amount}",
         "discount_ended": "rabatten {description} har upphört {amount}",
         "discount_change": "rabatten {description} ändrades {amount}",
@@ -153,6 +157,10 @@ _CAUSE_TEMPLATES: dict[str, dict[str, str]] = {
         "subscription_removed": "the subscription {description} is no longer charged {amount}",
         "subscription_change": "the subscription {description} {direction} by {amount}",
         "plan_change": "plan change to {description}, with a part period {amount}",
+        "part_period_added": "part period: {description} {amount}",
+        "part_period_removed": "no part-period charge this time ({description}) {amount}",
+        "part_period_change": "the part-period charge ({description}) changed {amount}",
+        "vat_rate_change": "changed VAT rate for {description} {amount}",
         "discount_started": "new discount: {description} {amount}",
         "discount_ended": "the discount {description} has ended {amount}",
         "discount_change": "the discount {description} changed {amount}",
@@ -235,13 +243,7 @@ def summarize(explanation: Explanation, locale: Locale) -> str:
     currency = invoice.currency
     total = format_money(invoice.total_minor, currency, locale)
     if explanation.baseline is None:
-        top = ", ".join(
-            f"{CATEGORY_LABELS[locale].get(cat, cat)} {format_money(amount, currency, locale)}"
-            for cat, amount in explanation.composition[:3]
-        )
-        if locale == "sv":
-            return f"Faktura {invoice.invoice_number} på {total} är din första faktura, så den jämförs inte med någon tidigare. Den består av {top}."
-        return f"Invoice {invoice.invoice_number} for {total} is your first invoice, so there is nothing to compare it with. It is made up of {top}."
+        return _summarize_without_baseline(explanation, total, locale)
     baseline = explanation.baseline
     label = BASELINE_LABELS[locale].get(explanation.baseline_kind or "previous", "")
     base_total = format_money(baseline.total_minor, currency, locale)
@@ -260,22 +262,61 @@ def summarize(explanation: Explanation, locale: Locale) -> str:
         first = f"Invoice {invoice.invoice_number} for {total} is {diff} {word} than {label} ({base_total})."
     items = _summary_causes(explanation.causes)
     main = items[:2]
-    if not main:
-        return first
-    phrases = [describe_cause(c, currency, locale) for c in main]
-    if locale == "sv":
-        second = "Det beror främst på " + " och ".join(phrases) + "."
-    else:
-        second = "This is mainly because of " + " and ".join(phrases) + "."
-    sentences = [first, second]
+    sentences = [first]
+    if main:
+        phrases = [describe_cause(c, currency, locale) for c in main]
+        if locale == "sv":
+            sentences.append("Det beror främst på " + " och ".join(phrases) + ".")
+        else:
+            sentences.append("This is mainly because of " + " and ".join(phrases) + ".")
     rest = len(items) - len(main)
-    if rest > 0:
+    if explanation.period_days:
+        days, base_days = explanation.period_days
+        sentences.append(
+            f"Perioden är {days} dagar mot {base_days} dagar."
+            if locale == "sv"
+            else f"The period is {days} days against {base_days}."
+        )
+    elif rest > 0:
         sentences.append(
             f"Ytterligare {rest} mindre ändringar står i listan."
             if locale == "sv"
             else f"{rest} smaller changes are listed too."
         )
     return " ".join(sentences)
+
+
+def _summarize_without_baseline(explanation: Explanation, total: str, locale: Locale) -> str:
+    invoice = explanation.invoice
+    currency = invoice.currency
+    top = ", ".join(
+        f"{CATEGORY_LABELS[locale].get(cat, cat)} {format_money(amount, currency, locale)}"
+        for cat, amount in explanation.composition[:3]
+    )
+    reason = explanation.no_baseline_reason
+    number = invoice.invoice_number
+    credited = invoice.credited_invoice_number
+    if locale == "sv":
+        if reason == "credit_note":
+            first = f"Kreditnota {number} är på {total}" + (
+                f" och krediterar faktura {credited}." if credited else "."
+            )
+        elif reason == "no_invoice_same_period_last_year":
+            first = f"Det finns ingen faktura från samma period förra året att jämföra faktura {number} på {total} med."
+        else:
+            first = (
+                f"Faktura {number} på {total} är din första faktura, så den jämförs inte med någon tidigare."
+            )
+        return f"{first} Den består av {top}." if top else first
+    if reason == "credit_note":
+        first = f"Credit note {number} is for {total}" + (
+            f" and credits invoice {credited}." if credited else "."
+        )
+    elif reason == "no_invoice_same_period_last_year":
+        first = f"There is no invoice from the same period last year to compare invoice {number} for {total} with."
+    else:
+        first = f"Invoice {number} for {total} is your first invoice, so there is nothing to compare it with."
+    return f"{first} It is made up of {top}." if top else first
 
 
 def _summary_causes(causes: tuple[Cause, ...]) -> list[Cause]:

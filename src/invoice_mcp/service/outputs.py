@@ -155,6 +155,17 @@ class InvoiceDetail(OutputModel):
     reminder_count: int = 0
 
 
+class CausePart(OutputModel):
+    kind: str
+    amount: Money
+    text: str
+
+
+class PeriodDays(OutputModel):
+    current: int
+    baseline: int
+
+
 class CauseOut(OutputModel):
     kind: str = Field(
         description="Stable cause code, e.g. roaming_added, price_change, plan_change, discount_ended, "
@@ -171,6 +182,11 @@ class CauseOut(OutputModel):
     current_unit_price_minor: str | None = None
     baseline_unit_price_minor: str | None = None
     countries: list[str] | None = None
+    period_start: dt.date | None = Field(default=None, description="Usage and roaming: when it happened")
+    period_end: dt.date | None = None
+    parts: list[CausePart] | None = Field(
+        default=None, description="plan_change: the old plan, the new plan, part periods and credits"
+    )
     line_positions: list[int] | None = Field(
         default=None, description="Positions of this invoice's lines behind the cause (at most 12 listed)"
     )
@@ -212,6 +228,7 @@ class ExplanationOut(OutputModel):
     )
     composition: list[CategoryAmount] = Field(description="This invoice's amount by category")
     payment_status: PaymentStatus
+    period_days: PeriodDays | None = Field(default=None, description="Set when the periods differ in length")
     summary: str = Field(description="One to three sentences for the recipient, in their language")
     locale: str
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 
 from sqlalchemy import Engine
@@ -312,7 +313,10 @@ def explain_amount(
         base_facts = (
             repo.to_facts(base_invoice, lines[base_invoice.id]) if base_invoice and base_invoice.id else None
         )
-        result = explain(current, base_facts, baseline if base_facts else None)
+        if invoice.credited_invoice_id is not None:
+            original = session.get(Invoice, invoice.credited_invoice_id)
+            current = replace(current, credited_invoice_number=original.invoice_number if original else None)
+        result = explain(current, base_facts, baseline if base_facts else None, reason)
         payments = repo.payments_of(session, invoice.id)
         extensions = repo.extensions_of(session, invoice.id)
         paid = sum(p.amount_minor for p in payments)
@@ -352,6 +356,11 @@ def explain_amount(
             paid=out.Money.of(paid, currency, lang),
             balance=out.Money.of(balance, currency, lang),
         ),
+        period_days=(
+            out.PeriodDays(current=result.period_days[0], baseline=result.period_days[1])
+            if result.period_days
+            else None
+        ),
         summary=texts.summarize(result, lang),
         locale=lang,
     )
@@ -369,8 +378,9 @@ def _cause_out(cause: Cause, currency: str, locale: Locale) -> out.CauseOut:
         category=cause.category,
         amount=out.Money.of(cause.amount_minor, currency, locale),
         text=texts.describe_cause(cause, currency, locale),
-        current_minor=current.gross_minor if current else None,
-        baseline_minor=base.gross_minor if base else None,
+        # For a line that came or went, its amount is the cause's amount; say it once.
+        current_minor=current.gross_minor if current and base else None,
+        baseline_minor=base.gross_minor if current and base else None,
         current_quantity=_decimal_text(current.quantity) if current and current.unit else None,
         baseline_quantity=_decimal_text(base.quantity) if base and base.unit else None,
         unit=(current or base).unit if (current or base) else None,  # type: ignore[union-attr]
@@ -381,6 +391,21 @@ def _cause_out(cause: Cause, currency: str, locale: Locale) -> out.CauseOut:
         if cause.is_price_change and base
         else None,
         countries=countries or None,
+        period_start=(current or base).period_start
+        if cause.category in ("usage", "roaming") and (current or base)
+        else None,  # type: ignore[union-attr]
+        period_end=(current or base).period_end
+        if cause.category in ("usage", "roaming") and (current or base)
+        else None,  # type: ignore[union-attr]
         line_positions=sorted(positions)[:MAX_LISTED_POSITIONS] or None,
         line_count=len(positions) if len(positions) > MAX_LISTED_POSITIONS else None,
+        parts=[
+            out.CausePart(
+                kind=part.kind,
+                amount=out.Money.of(part.amount_minor, currency, locale),
+                text=texts.describe_cause(part, currency, locale),
+            )
+            for part in cause.parts
+        ]
+        or None,
     )

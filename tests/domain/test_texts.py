@@ -1,0 +1,70 @@
+from decimal import Decimal
+
+import pytest
+
+from invoice_mcp.domain import texts
+from invoice_mcp.domain.explanation import Cause, LineGroup
+
+CAUSE_KINDS = sorted(texts._CAUSE_TEMPLATES["sv"])
+
+
+def group(gross, price):
+    return LineGroup(
+        category="usage",
+        product_code="P",
+        description="Elhandel rörligt pris",
+        gross_minor=gross,
+        quantity=Decimal(100),
+        unit="kWh",
+        unit_price_minor=Decimal(price),
+        positions=(1,),
+        countries=("NO",),
+    )
+
+
+@pytest.mark.parametrize("kind", CAUSE_KINDS)
+def test_every_cause_kind_reads_in_both_languages(kind):
+    cause = Cause(
+        kind=kind,
+        category="usage",
+        product_code="P",
+        description="Elhandel rörligt pris",
+        amount_minor=12345,
+        current=group(20000, "150"),
+        baseline=group(7655, "120"),
+    )
+
+    swedish = texts.describe_cause(cause, "SEK", "sv")
+    english = texts.describe_cause(cause, "SEK", "en")
+
+    assert "+123,45 kr" in swedish
+    assert "+SEK 123.45" in english
+    assert "{" not in swedish + english
+    assert swedish != english
+
+
+def test_templates_cover_the_same_kinds_in_both_languages():
+    assert set(texts._CAUSE_TEMPLATES["sv"]) == set(texts._CAUSE_TEMPLATES["en"])
+
+
+def test_price_change_names_old_and_new_unit_price():
+    cause = Cause(
+        kind="price_change",
+        category="subscription",
+        product_code="FIXED",
+        description="Fast avgift",
+        amount_minor=750,
+        current=group(5625, "4500"),
+        baseline=group(4875, "3900"),
+    )
+
+    assert "från 39,00 kr/kWh till 45,00 kr/kWh" in texts.describe_cause(cause, "SEK", "sv")
+    assert "from SEK 39.00/kWh to SEK 45.00/kWh" in texts.describe_cause(cause, "SEK", "en")
+
+
+@pytest.mark.parametrize(
+    ("tag", "expected"),
+    [("sv-SE", "sv"), ("en_GB", "en"), ("EN", "en"), ("de", "sv"), (None, "sv"), ("", "sv")],
+)
+def test_pick_locale(tag, expected):
+    assert texts.pick_locale(tag) == expected
