@@ -100,6 +100,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_database_option(seed)
 
+    mandate = commands.add_parser(
+        "activate-mandate", help="activate a customer's autogiro mandate after the payer signed it"
+    )
+    _add_database_option(mandate)
+    mandate.add_argument("--biller", required=True, help="biller id")
+    mandate.add_argument("--customer", required=True, help="customer number")
+
     audit = commands.add_parser("audit", help="list audit events, newest first")
     _add_database_option(audit)
     audit.add_argument("--biller", help="only this biller")
@@ -210,6 +217,17 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_activate_mandate(args: argparse.Namespace) -> int:
+    from invoice_mcp.domain.principal import Principal
+    from invoice_mcp.service.actions import activate_autogiro_mandate
+
+    principal = Principal(kind="operator", biller_id=args.biller, operator_id="cli")
+    engine = _engine(args.database_url)
+    mandate = activate_autogiro_mandate(engine, principal, args.customer, dt.datetime.now(dt.UTC))
+    print(f"autogiro mandate {mandate.id} of customer {args.customer} is active")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from invoice_mcp.demo import run_demo
 
@@ -219,7 +237,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _configure_logging(args.log_level or ("WARNING" if args.command == "demo" else "INFO"))
-    handlers = {"serve": cmd_serve, "db": cmd_db, "seed": cmd_seed, "audit": cmd_audit, "demo": cmd_demo}
+    handlers = {
+        "serve": cmd_serve,
+        "db": cmd_db,
+        "seed": cmd_seed,
+        "audit": cmd_audit,
+        "demo": cmd_demo,
+        "activate-mandate": cmd_activate_mandate,
+    }
     from invoice_mcp.domain.errors import BillingError
 
     try:

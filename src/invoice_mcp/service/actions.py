@@ -26,14 +26,20 @@ from sqlmodel import Session, select
 
 from invoice_mcp.domain import texts
 from invoice_mcp.domain.deferral import DeferralQuote, DeferralSubject, quote_deferral
-from invoice_mcp.domain.errors import BillingError, ConfirmationError, InvalidFieldError, RefusedError
+from invoice_mcp.domain.errors import (
+    BillingError,
+    ConfirmationError,
+    InvalidFieldError,
+    NotFoundError,
+    RefusedError,
+)
 from invoice_mcp.domain.payment_methods import applies_from, validate_method_change
 from invoice_mcp.domain.policy import BillerPolicy
 from invoice_mcp.domain.principal import Principal
 from invoice_mcp.service import outputs as out
 from invoice_mcp.service.reads import payment_instructions
 from invoice_mcp.store import repository as repo
-from invoice_mcp.store.engine import write_session
+from invoice_mcp.store.engine import serialize_on, write_session
 from invoice_mcp.store.models import (
     ActionQuote,
     AuditEvent,
@@ -185,7 +191,15 @@ def _run_action(
                     return stored
         try:
             return _apply(
-                ctx, action, params_hash, audit_parameters, confirmation_token, keys, idempotency_key, apply
+                ctx,
+                action,
+                params_hash,
+                audit_parameters,
+                confirmation_token,
+                keys,
+                idempotency_key,
+                apply,
+                model,
             )
         except IntegrityError:
             # A concurrent call with the same key or token committed first: return its result.
@@ -278,9 +292,16 @@ def _apply(
     keys: list[str],
     idempotency_key: str | None,
     apply: Callable[[Session, Customer, dict[str, Any]], tuple[int | None, ResultT]],
+    model: type[ResultT],
 ) -> ResultT:
     with write_session(ctx.engine) as session:
         customer = repo.customer_for(session, ctx.principal, ctx.customer_number)
+        # One action per customer at a time; then a concurrent twin's stored result is visible.
+        serialize_on(session, f"invoice-mcp:customer:{customer.id}")
+        for key in keys:
+            stored = _stored_result(session, ctx.principal, key, action, params_hash, model)
+            if stored is not None:
+                return stored
         quoted: dict[str, Any] = {}
         quote_row = None
         if token is not None:
@@ -598,3 +619,47 @@ def _method_message(
         if has_issued:
             parts.append("Invoices already sent are paid the same way as before.")
     return " ".join(parts)
+
+
+# --- back office ----------------------------------------------------------------------------
+
+
+def activate_autogiro_mandate(
+    engine: Engine, principal: Principal, customer_number: str | None, now: dt.datetime
+) -> PaymentMethod:
+    """Activate a customer's pending autogiro mandate once the payer has signed it in their bank.
+
+    The previous active method is superseded in the same transaction, with an audit event.
+
+    Raises:
+        NotFoundError: the customer does not exist or has no mandate waiting for signature.
+    """
+    ctx = ActionContext(engine=engine, principal=principal, policy=BillerPolicy(), today=now.date(), now=now)
+    with write_session(engine) as session:
+        customer = repo.customer_for(session, principal, customer_number)
+        serialize_on(session, f"invoice-mcp:customer:{customer.id}")
+        pending = [m for m in repo.pending_payment_methods(session, customer) if m.kind == "autogiro"]
+        if not pending:
+            raise NotFoundError(
+                f"customer {customer.customer_number} has no autogiro mandate waiting for signature",
+                code="no_pending_mandate",
+            )
+        mandate = max(pending, key=lambda m: m.id or 0)
+        current = repo.active_payment_method(session, customer)
+        if current is not None:
+            current.status = "superseded"
+            session.add(current)
+        mandate.status = "active"
+        session.add(mandate)
+        _audit(
+            session,
+            ctx,
+            action="activate_autogiro_mandate",
+            outcome="applied",
+            customer=customer,
+            invoice_id=None,
+            parameters={"payment_method_id": mandate.id},
+        )
+        session.flush()
+        session.refresh(mandate)
+        return mandate

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
@@ -91,6 +91,18 @@ def write_session(engine: Engine) -> Iterator[Session]:
     with engine.connect() as connection:
         if is_sqlite(engine):
             connection.info["sqlite_begin"] = "IMMEDIATE"
-        with Session(bind=connection) as session:
+        with Session(bind=connection, expire_on_commit=False) as session:
             yield session
             session.commit()
+
+
+def serialize_on(session: Session, name: str) -> None:
+    """Hold a transaction-scoped lock on `name` until the session's transaction ends.
+
+    PostgreSQL takes an advisory lock, so concurrent actions for one customer run one
+    after the other, across processes. SQLite needs nothing more: `write_session` began
+    the transaction with `BEGIN IMMEDIATE`, which already admits one writer at a time.
+    """
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))"), {"name": name})
