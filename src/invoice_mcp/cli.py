@@ -110,6 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     audit = commands.add_parser("audit", help="list audit events, newest first")
     _add_database_option(audit)
     audit.add_argument("--biller", help="only this biller")
+    audit.add_argument("--customer", help="only this customer number (needs --biller)")
+    audit.add_argument("--since", type=_date, help="only events on or after this date, YYYY-MM-DD (UTC)")
     audit.add_argument("--action", help="only this action, e.g. grant_deferral")
     audit.add_argument(
         "--outcome", choices=["quoted", "applied", "refused", "failed"], help="only this outcome"
@@ -190,13 +192,22 @@ def cmd_seed(args: argparse.Namespace) -> int:
 def cmd_audit(args: argparse.Namespace) -> int:
     from sqlmodel import Session, col, select
 
-    from invoice_mcp.store.models import AuditEvent
+    from invoice_mcp.store.models import AuditEvent, Customer
     from invoice_mcp.store.repository import as_utc
 
+    if args.customer and not args.biller:
+        raise CommandError("--customer needs --biller: customer numbers are unique per biller")
     engine = _engine(args.database_url)
     query = select(AuditEvent).order_by(col(AuditEvent.id).desc()).limit(args.limit)
     if args.biller:
         query = query.where(AuditEvent.biller_id == args.biller)
+    if args.customer:
+        customer_ids = select(Customer.id).where(
+            Customer.biller_id == args.biller, Customer.customer_number == args.customer
+        )
+        query = query.where(col(AuditEvent.customer_id).in_(customer_ids))
+    if args.since:
+        query = query.where(AuditEvent.occurred_at >= dt.datetime.combine(args.since, dt.time(), dt.UTC))
     if args.action:
         query = query.where(AuditEvent.action == args.action)
     if args.outcome:

@@ -1,0 +1,100 @@
+"""The command line as an operator uses it."""
+
+import json
+
+import pytest
+
+from invoice_mcp.cli import main
+from invoice_mcp.domain.identifiers import luhn_check_digit
+from invoice_mcp.domain.policy import BillerPolicy, ConfirmationPolicy
+from invoice_mcp.service import actions
+from invoice_mcp.store.engine import make_engine
+from tests.conftest import ANNA, DEMO_FIXTURES, DEMO_TODAY
+
+HOLDER = "19840317" + "123" + luhn_check_digit("840317123")
+
+
+@pytest.fixture
+def database(tmp_path):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    assert main(["db", "upgrade", "--database-url", url]) == 0
+    assert main(["seed", str(DEMO_FIXTURES), "--database-url", url]) == 0
+    return url
+
+
+def run_actions(url):
+    import datetime as dt
+
+    engine = make_engine(url)
+    ctx = actions.ActionContext(
+        engine=engine,
+        principal=ANNA,
+        policy=BillerPolicy(confirmation=ConfirmationPolicy(required=False)),
+        today=DEMO_TODAY,
+        now=dt.datetime(2026, 12, 4, 10, 0, tzinfo=dt.UTC),
+    )
+    actions.grant_deferral(ctx, "NV-2026-0031745", 14)
+    with pytest.raises(actions.BillingError):
+        actions.grant_deferral(ctx, "NV-2026-0031745", 14)
+    details = {
+        "clearing_number": "6789",
+        "account_number": "123456789",
+        "account_holder_identity_number": HOLDER,
+    }
+    actions.change_payment_method(ctx, "autogiro", details)
+    engine.dispose()
+
+
+def test_audit_lists_and_filters(database, capsys):
+    run_actions(database)
+    capsys.readouterr()
+
+    assert main(["audit", "--database-url", database, "--json"]) == 0
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert main(["audit", "--database-url", database, "--outcome", "refused", "--json"]) == 0
+    refused = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert main(["audit", "--database-url", database, "--biller", "nordvag", "--customer", "100871"]) == 0
+    other_customer = capsys.readouterr().out
+
+    assert [e["outcome"] for e in events] == ["applied", "refused", "applied"]
+    assert [e["code"] for e in refused] == ["already_deferred"]
+    assert other_customer == ""
+    assert HOLDER not in json.dumps(events)
+    assert all(e["occurred_at"].endswith("+00:00") for e in events)
+
+
+def test_audit_customer_needs_biller(database, capsys):
+    assert main(["audit", "--database-url", database, "--customer", "100234"]) == 2
+    assert "--biller" in capsys.readouterr().err
+
+
+def test_activate_mandate_after_signature(database, capsys):
+    run_actions(database)
+
+    assert (
+        main(["activate-mandate", "--database-url", database, "--biller", "nordvag", "--customer", "100234"])
+        == 0
+    )
+    assert "is active" in capsys.readouterr().out
+    assert (
+        main(["activate-mandate", "--database-url", database, "--biller", "nordvag", "--customer", "100234"])
+        == 2
+    )
+    assert "no autogiro mandate waiting" in capsys.readouterr().err
+
+
+def test_seed_broken_fixture_loads_nothing(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 'broken.db'}"
+    broken = tmp_path / "fixtures"
+    broken.mkdir()
+    for source in DEMO_FIXTURES.glob("*.json"):
+        (broken / source.name).write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    billers = json.loads((broken / "billers.json").read_text(encoding="utf-8"))
+    billers[0]["bankgiro"] = "123"
+    (broken / "billers.json").write_text(json.dumps(billers), encoding="utf-8")
+    assert main(["db", "upgrade", "--database-url", url]) == 0
+
+    assert main(["seed", str(broken), "--database-url", url]) == 2
+    error = capsys.readouterr().err
+    assert "billers.json" in error and "bankgiro" in error and "'123'" in error
+    assert main(["audit", "--database-url", url]) == 0
