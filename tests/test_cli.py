@@ -98,3 +98,46 @@ def test_seed_broken_fixture_loads_nothing(tmp_path, capsys):
     error = capsys.readouterr().err
     assert "billers.json" in error and "bankgiro" in error and "'123'" in error
     assert main(["audit", "--database-url", url]) == 0
+
+
+@pytest.mark.parametrize(
+    ("biller", "customer", "expected"),
+    [
+        pytest.param("nosuch", "1", "biller 'nosuch' not found", id="unknown-biller"),
+        pytest.param(
+            "nordvag", "5001234", "customer '5001234' not found for biller 'nordvag'", id="other-biller"
+        ),
+    ],
+)
+def test_serve_refuses_unknown_principal(database, capsys, biller, customer, expected):
+    status = main(["serve", "--database-url", database, "--biller", biller, "--customer", customer])
+
+    assert status == 2
+    assert expected in capsys.readouterr().err
+
+
+def test_missing_database_file_is_not_created(tmp_path, capsys):
+    path = tmp_path / "absent.db"
+
+    assert main(["db", "current", "--database-url", f"sqlite:///{path}"]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert not path.exists()
+
+
+def test_db_current_without_schema_fails(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    (tmp_path / "empty.db").touch()
+
+    assert main(["db", "current", "--database-url", url]) == 1
+    assert "no schema" in capsys.readouterr().out
+
+
+def test_log_level_after_command(database):
+    assert main(["db", "current", "--database-url", database, "--log-level", "WARNING"]) == 0
+
+
+def test_audit_rejects_unknown_action(database, capsys):
+    with pytest.raises(SystemExit):
+        main(["audit", "--database-url", database, "--action", "grant_deferal"])
+
+    assert "invalid choice" in capsys.readouterr().err

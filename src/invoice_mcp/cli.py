@@ -44,18 +44,33 @@ def _add_database_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_log_level_option(parser: argparse.ArgumentParser, default: str | None = argparse.SUPPRESS) -> None:
+    # Accepted before and after the command; a subcommand's copy only overrides when given.
+    parser.add_argument(
+        "--log-level",
+        default=default,
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="level of the stderr log (default: $INVOICE_MCP_LOG_LEVEL, else WARNING for demo and INFO otherwise)",
+    )
+
+
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a positive whole number")
+    return number
+
+
+AUDITED_ACTIONS = ("grant_deferral", "change_payment_method", "activate_autogiro_mandate")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="invoice-mcp",
         description="MCP server that explains invoices and acts on them for the invoice recipient.",
     )
     parser.add_argument("--version", action="version", version=f"invoice-mcp {__version__}")
-    parser.add_argument(
-        "--log-level",
-        default=os.environ.get(ENV_LOG_LEVEL),
-        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
-        help="log level of the stderr log (default: $INVOICE_MCP_LOG_LEVEL, else WARNING for demo and INFO otherwise)",
-    )
+    _add_log_level_option(parser, default=os.environ.get(ENV_LOG_LEVEL))
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="serve MCP over stdio for one customer")
@@ -112,12 +127,14 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--biller", help="only this biller")
     audit.add_argument("--customer", help="only this customer number (needs --biller)")
     audit.add_argument("--since", type=_date, help="only events on or after this date, YYYY-MM-DD (UTC)")
-    audit.add_argument("--action", help="only this action, e.g. grant_deferral")
+    audit.add_argument("--action", choices=AUDITED_ACTIONS, help="only this action")
+    audit.add_argument("--outcome", choices=["quoted", "applied", "refused"], help="only this outcome")
     audit.add_argument(
-        "--outcome", choices=["quoted", "applied", "refused", "failed"], help="only this outcome"
+        "--limit", type=_positive_int, default=50, help="at most this many events (default: 50)"
     )
-    audit.add_argument("--limit", type=int, default=50, help="at most this many events (default: 50)")
     audit.add_argument("--json", action="store_true", help="one JSON object per line")
+    for subparser in [*commands.choices.values(), *db_commands.choices.values()]:
+        _add_log_level_option(subparser)
     return parser
 
 
@@ -130,10 +147,21 @@ def _configure_logging(level: str) -> None:
     )
 
 
-def _engine(url: str | None):  # type: ignore[no-untyped-def]
+def _engine(url: str | None, *, create: bool = False):  # type: ignore[no-untyped-def]
+    """Open the store; unless `create` is set, a missing SQLite file is an error, not a new file."""
+    from sqlalchemy import make_url
+
     from invoice_mcp.store.engine import make_engine, resolve_database_url
 
-    return make_engine(resolve_database_url(url))
+    resolved = resolve_database_url(url)
+    parsed = make_url(resolved)
+    if not create and parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        path = Path(parsed.database).expanduser()
+        if not path.exists():
+            raise CommandError(
+                f"database file {path} does not exist; create it with 'invoice-mcp db upgrade'"
+            )
+    return make_engine(resolved)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -150,10 +178,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     engine = _engine(args.database_url)
     if not is_up_to_date(engine):
         raise CommandError("the database schema is missing or old: run 'invoice-mcp db upgrade' first")
+    policies = load_policies(args.policy)
+    _check_principal(engine, args.biller, args.customer, policies)
     settings = ServerSettings(
         engine=engine,
         principal=Principal(kind="customer", biller_id=args.biller, customer_number=args.customer),
-        policies=load_policies(args.policy),
+        policies=policies,
         today=args.today,
     )
     server = build_server(settings)
@@ -163,18 +193,42 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_principal(engine, biller_id: str, customer_number: str, policies) -> None:  # type: ignore[no-untyped-def]
+    """Fail at startup when the biller or customer does not exist, instead of on every call."""
+    from sqlmodel import Session, select
+
+    from invoice_mcp.store.models import Biller, Customer
+
+    with Session(engine) as session:
+        known = set(session.exec(select(Biller.id)).all())
+        if biller_id not in known:
+            raise CommandError(
+                f"biller '{biller_id}' not found; known billers: {', '.join(sorted(known)) or 'none'}"
+            )
+        customer = session.exec(
+            select(Customer.id).where(
+                Customer.biller_id == biller_id, Customer.customer_number == customer_number
+            )
+        ).first()
+    if customer is None:
+        raise CommandError(f"customer '{customer_number}' not found for biller '{biller_id}'")
+    for unknown in sorted(set(policies.per_biller) - known):
+        logger.warning("the policy file has a section for biller '%s', which is not in the database", unknown)
+
+
 def cmd_db(args: argparse.Namespace) -> int:
     from invoice_mcp.store.migrate import current_revision, upgrade
 
-    engine = _engine(args.database_url)
+    engine = _engine(args.database_url, create=args.db_command == "upgrade")
     if args.db_command == "upgrade":
         upgrade(engine)
         print(
             f"schema is at version {current_revision(engine)} ({engine.url.render_as_string(hide_password=True)})"
         )
-    else:
-        print(current_revision(engine) or "no schema")
-    return 0
+        return 0
+    revision = current_revision(engine)
+    print(revision or "no schema")
+    return 0 if revision else 1
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
@@ -247,7 +301,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    _configure_logging(args.log_level or ("WARNING" if args.command == "demo" else "INFO"))
+    _configure_logging(getattr(args, "log_level", None) or ("WARNING" if args.command == "demo" else "INFO"))
     handlers = {
         "serve": cmd_serve,
         "db": cmd_db,
@@ -263,6 +317,10 @@ def main(argv: list[str] | None = None) -> int:
     except (CommandError, BillingError) as exc:
         print(f"invoice-mcp: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader went away (`invoice-mcp audit | head`); send the rest of the output nowhere.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -47,7 +47,7 @@ def test_autogiro_rejects_wrong_check_digit():
             },
         )
 
-    assert caught.value.details["field"] == "account_number"
+    assert caught.value.details["field"] == "details.account_number"
     assert "123456788" not in caught.value.message
 
 
@@ -91,7 +91,7 @@ def test_swish_rejects_landline():
     with pytest.raises(InvalidFieldError) as caught:
         validate("swish", {"phone": "08-123 456 78"})
 
-    assert caught.value.details["field"] == "phone"
+    assert caught.value.details["field"] == "details.phone"
 
 
 def test_email_pdf_rejects_bad_address():

@@ -8,17 +8,18 @@ from invoice_mcp.domain.explanation import Cause, LineGroup
 CAUSE_KINDS = sorted(texts._CAUSE_TEMPLATES["sv"])
 
 
-def group(gross, price):
+def group(gross, price, unit="kWh"):
     return LineGroup(
         category="usage",
         product_code="P",
         description="Elhandel rörligt pris",
         gross_minor=gross,
         quantity=Decimal(100),
-        unit="kWh",
+        unit=unit,
         unit_price_minor=Decimal(price),
         positions=(1,),
         countries=("NO",),
+        vat_rate_basis_points=2500,
     )
 
 
@@ -37,8 +38,8 @@ def test_every_cause_kind_reads_in_both_languages(kind):
     swedish = texts.describe_cause(cause, "SEK", "sv")
     english = texts.describe_cause(cause, "SEK", "en")
 
-    assert "+123,45 kr" in swedish
-    assert "+SEK 123.45" in english
+    assert "123,45 kr" in swedish
+    assert "SEK 123.45" in english
     assert "{" not in swedish + english
     assert swedish != english
 
@@ -54,12 +55,13 @@ def test_price_change_names_old_and_new_unit_price():
         product_code="FIXED",
         description="Fast avgift",
         amount_minor=750,
-        current=group(5625, "4500"),
-        baseline=group(4875, "3900"),
+        current=group(5625, "4500", unit="mån"),
+        baseline=group(4875, "3900", unit="mån"),
     )
 
-    assert "från 39,00 kr/kWh till 45,00 kr/kWh" in texts.describe_cause(cause, "SEK", "sv")
-    assert "from SEK 39.00/kWh to SEK 45.00/kWh" in texts.describe_cause(cause, "SEK", "en")
+    # The unit prices are net; the text shows them with 25 % VAT like the amounts.
+    assert "från 48,75 kr/mån till 56,25 kr/mån" in texts.describe_cause(cause, "SEK", "sv")
+    assert "from SEK 48.75/month to SEK 56.25/month" in texts.describe_cause(cause, "SEK", "en")
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,7 @@
 """End-to-end tool calls through the SDK client, in process, on the demo data."""
 
 import datetime as dt
+import json
 
 import pytest
 from mcp import Client
@@ -13,6 +14,14 @@ from invoice_mcp.store.models import AuditEvent, PaymentExtension, PaymentMethod
 from tests.conftest import make_settings
 
 pytestmark = pytest.mark.anyio
+
+
+def refusal(result):
+    """Return the JSON body of an error result, which carries the code and fields."""
+    assert result.is_error
+    assert result.structured_content is None
+    return json.loads(result.content[0].text)
+
 
 MODES = ["auto", "legacy"]
 
@@ -110,10 +119,10 @@ async def test_foreign_invoice_reads_as_not_found(demo_engine):
         missing = await client.call_tool("get_invoice", {"invoice_number": "NO-SUCH-1"})
 
     assert foreign.is_error and missing.is_error
-    assert foreign.structured_content["code"] == missing.structured_content["code"] == "invoice_not_found"
-    assert foreign.structured_content["message"].replace(foreign_number, "X") == missing.structured_content[
-        "message"
-    ].replace("NO-SUCH-1", "X")
+    assert refusal(foreign)["code"] == refusal(missing)["code"] == "invoice_not_found"
+    assert refusal(foreign)["message"].replace(foreign_number, "X") == refusal(missing)["message"].replace(
+        "NO-SUCH-1", "X"
+    )
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -153,7 +162,7 @@ async def test_grant_deferral_token_for_other_days_is_rejected(demo_server):
         )
 
     assert result.is_error
-    assert result.structured_content["code"] == "confirmation_token_mismatch"
+    assert refusal(result)["code"] == "confirmation_token_mismatch"
 
 
 async def test_grant_deferral_expired_token_is_rejected(demo_engine):
@@ -172,7 +181,7 @@ async def test_grant_deferral_expired_token_is_rejected(demo_engine):
             },
         )
 
-    assert result.structured_content["code"] == "confirmation_token_expired"
+    assert refusal(result)["code"] == "confirmation_token_expired"
     with Session(demo_engine) as session:
         assert session.exec(select(PaymentExtension)).all() == []
 
@@ -183,9 +192,9 @@ async def test_grant_deferral_too_many_days_names_limit(demo_server):
         result = await client.call_tool("grant_deferral", {"invoice_number": number, "days": 45})
 
     assert result.is_error
-    assert result.structured_content["code"] == "too_many_days"
-    assert result.structured_content["field"] == "days"
-    assert "45" in result.structured_content["message"]
+    assert refusal(result)["code"] == "too_many_days"
+    assert refusal(result)["field"] == "days"
+    assert "45" in refusal(result)["message"]
 
 
 async def test_grant_deferral_refused_after_reminder(demo_engine):
@@ -196,8 +205,8 @@ async def test_grant_deferral_refused_after_reminder(demo_engine):
         result = await client.call_tool("grant_deferral", {"invoice_number": number, "days": 10})
 
     assert result.is_error
-    assert result.structured_content["code"] == "invoice_reminded"
-    assert result.structured_content["reason"]
+    assert refusal(result)["code"] == "invoice_reminded"
+    assert refusal(result)["reason"]
     with Session(demo_engine) as session:
         refused = session.exec(select(AuditEvent).where(AuditEvent.outcome == "refused")).all()
     assert [e.code for e in refused] == ["invoice_reminded"]
@@ -240,16 +249,78 @@ async def test_card_number_is_refused_and_never_stored(demo_server, demo_engine)
         )
 
     assert result.is_error
-    assert result.structured_content["code"] == "raw_card_number"
+    assert refusal(result)["code"] == "raw_card_number"
     assert "4111" not in str(result.content)
     with Session(demo_engine) as session:
         audit_text = str([e.parameters for e in session.exec(select(AuditEvent)).all()])
     assert "4111" not in audit_text
 
 
-async def test_bad_argument_names_field(demo_server):
-    async with Client(demo_server) as client:
-        result = await client.call_tool("grant_deferral", {"invoice_number": "X", "days": "many"})
+@pytest.mark.parametrize("mode", MODES)
+async def test_bad_argument_is_a_coded_refusal(demo_server, mode):
+    async with Client(demo_server, mode=mode) as client:
+        result = await client.call_tool("grant_deferral", {"invoice_number": "X", "days": 0})
 
-    assert result.is_error
-    assert "days" in result.content[0].text
+    body = refusal(result)
+    assert body["code"] == "invalid_argument"
+    assert body["field"] == "days"
+    assert "0" in body["message"] and "greater than or equal to 1" in body["message"]
+    assert body["reason"] == "Uppgiften days är inte giltig."
+
+
+async def test_bad_string_argument_is_not_echoed(demo_server):
+    async with Client(demo_server) as client:
+        result = await client.call_tool("change_payment_method", {"method": "4111 1111 1111 1111"})
+
+    body = refusal(result)
+    assert body["field"] == "method"
+    assert "4111" not in result.content[0].text
+
+
+async def test_refusal_reason_in_customer_language(demo_engine):
+    sara = Principal(kind="customer", biller_id="lyra", customer_number="L-300112")
+    async with Client(build_server(make_settings(demo_engine, principal=sara))) as client:
+        result = await client.call_tool("grant_deferral", {"invoice_number": "LF-2026-0098012", "days": 5})
+
+    body = refusal(result)
+    assert body["code"] == "past_due_date"
+    assert body["reason"].startswith("The due date has passed")
+
+
+async def test_overdue_instructions_say_pay_now(demo_engine):
+    bakery = Principal(kind="customer", biller_id="alvkraft", customer_number="7700421")
+    async with Client(build_server(make_settings(demo_engine, principal=bakery))) as client:
+        result = await client.call_tool("get_invoice", {"invoice_number": "AK-2026-0299221"})
+
+    text = result.structured_content["payment_instructions"]["text"]
+    assert result.structured_content["status"] == "overdue"
+    assert "förföll 2026-11-10" in text
+    assert "dras via autogiro" not in text
+
+
+async def test_overdue_filter_includes_reminded(demo_engine):
+    maria = Principal(kind="customer", biller_id="alvkraft", customer_number="5001234")
+    async with Client(build_server(make_settings(demo_engine, principal=maria))) as client:
+        result = await client.call_tool("list_invoices", {"status": "overdue"})
+
+    assert [i["status"] for i in result.structured_content["invoices"]] == ["reminded"]
+
+
+async def test_invoice_number_ignores_case_and_spaces(demo_server):
+    async with Client(demo_server) as client:
+        result = await client.call_tool("get_invoice", {"invoice_number": " nv-2026-0031745 "})
+
+    assert result.structured_content["invoice_number"] == "NV-2026-0031745"
+
+
+async def test_swish_needs_biller_swish_number(demo_engine):
+    maria = Principal(kind="customer", biller_id="alvkraft", customer_number="5001234")
+    async with Client(build_server(make_settings(demo_engine, principal=maria))) as client:
+        result = await client.call_tool(
+            "change_payment_method", {"method": "swish", "details": {"phone": "0701234567"}}
+        )
+
+    body = refusal(result)
+    assert body["code"] == "method_not_offered"
+    assert "swish" not in body["offered"]
+    assert "Swish" not in body["reason"]

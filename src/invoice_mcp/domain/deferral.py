@@ -70,6 +70,7 @@ def quote_deferral(
             f"an extension is 1 to {policy.max_days} days after the current due date "
             f"{subject.due_date.isoformat()}",
             code="too_many_days" if days > policy.max_days else "invalid_field",
+            limit=policy.max_days,
         )
     _check_eligible(subject, policy, today)
     requested = subject.due_date + dt.timedelta(days=days)

@@ -32,19 +32,23 @@ class BillingError(Exception):
 
 
 class InvalidFieldError(BillingError):
-    """A field value breaks a format or range rule; `field` and `allowed` say which and what."""
+    """A field value breaks a format or range rule; `field` and `allowed` say which and what.
+
+    Callers pass an already masked `value` for identity, account and card numbers.
+    A `value` of None means the field is missing.
+    """
 
     code = "invalid_field"
 
-    def __init__(self, field: str, value: Any, allowed: str, *, code: str | None = None) -> None:
-        shown = value if isinstance(value, int | float) or value is None else f"'{value}'"
-        super().__init__(
-            f"{field} {shown} is invalid: {allowed}",
-            code=code,
-            field=field,
-            value=value,
-            allowed=allowed,
-        )
+    def __init__(
+        self, field: str, value: Any, allowed: str, *, code: str | None = None, **details: Any
+    ) -> None:
+        if value is None:
+            message = f"{field} is missing: {allowed}"
+        else:
+            shown = value if isinstance(value, int | float) else f"'{value}'"
+            message = f"{field} {shown} is invalid: {allowed}"
+        super().__init__(message, code=code, field=field, value=value, allowed=allowed, **details)
 
 
 class NotFoundError(BillingError):

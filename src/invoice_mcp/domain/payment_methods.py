@@ -26,6 +26,8 @@ from invoice_mcp.domain.policy import PAYMENT_METHOD_KINDS, PaymentMethodPolicy
 # A payment provider's token: a short prefix, an underscore and 8-64 letters, digits or
 # underscores, such as "pm_1Qx..." or "tok_visa_4242". Digits alone are never a token.
 _CARD_TOKEN = re.compile(r"^[a-z]{2,8}_[A-Za-z0-9_]{8,64}$")
+_BANK_NAME = re.compile(r"^[^\W\d_][^\W\d_ .&'-]*(?:[ .&'-]+[^\W\d_]+)*\.?$")
+_BANK_NAME_MAX = 60
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}$")
 
 # The details each method needs; anything else is rejected so that a stray field
@@ -62,8 +64,12 @@ def validate_method_change(
     current_kind: str | None,
     customer_kind: str,
     today: dt.date,
+    has_pending_mandate: bool = False,
 ) -> ValidatedMethod:
     """Check a requested method and its details against the rules and the biller's offer.
+
+    With a mandate waiting for signature, asking for the current method again is allowed:
+    it withdraws the mandate.
 
     Raises:
         InvalidFieldError: a detail is missing, unknown or malformed; the error names it.
@@ -86,7 +92,7 @@ def validate_method_change(
             code="method_not_offered",
             offered=list(policy.offered),
         )
-    if kind == current_kind and kind != "autogiro":
+    if kind == current_kind and kind != "autogiro" and not has_pending_mandate:
         raise RefusedError(f"payment method '{kind}' is already in use", code="method_unchanged")
     required = REQUIRED_DETAILS[kind]
     allowed = set(required) | set(OPTIONAL_DETAILS.get(kind, ()))
@@ -105,10 +111,48 @@ def validate_method_change(
         stored: dict[str, Any] = {k: v.strip() for k, v in details.items()}
         masked = dict(stored)
     else:
-        stored, masked = validator(details, customer_kind, today)
+        try:
+            stored, masked = validator(details, customer_kind, today)
+        except InvalidFieldError as error:
+            raise _as_detail_error(error) from error
     status = "pending_signature" if kind == "autogiro" else "active"
     fee = policy.paper_invoice_fee_minor if kind == "paper" else 0
     return ValidatedMethod(kind=kind, status=status, details=stored, masked_details=masked, fee_minor=fee)
+
+
+# The identifier validators name their own fields; the tool argument is details.<name>.
+_DETAIL_NAMES = {
+    "clearing_number": "details.clearing_number",
+    "account_number": "details.account_number",
+    "personal_identity_number": "details.account_holder_identity_number",
+    "organisation_number": "details.account_holder_identity_number",
+    "phone": "details.phone",
+}
+
+
+def _as_detail_error(error: InvalidFieldError) -> InvalidFieldError:
+    field = str(error.details.get("field", ""))
+    if field.startswith("details."):
+        return error
+    renamed = _DETAIL_NAMES.get(field, f"details.{field}")
+    return InvalidFieldError(
+        renamed, error.details.get("value"), str(error.details.get("allowed", "")), code=error.code
+    )
+
+
+def _e_invoice(
+    details: dict[str, str], _customer_kind: str, _today: dt.date
+) -> tuple[dict[str, Any], dict[str, str]]:
+    bank_name = details.get("bank_name", "").strip()
+    if bank_name and (len(bank_name) > _BANK_NAME_MAX or not _BANK_NAME.match(bank_name)):
+        # Digits are not echoed: a person may have typed an account or identity number here.
+        raise InvalidFieldError(
+            "details.bank_name",
+            "(not shown)",
+            "the name of a bank, such as Swedbank, in letters (at most 60)",
+        )
+    stored = {"bank_name": bank_name} if bank_name else {}
+    return stored, dict(stored)
 
 
 def _autogiro(
@@ -170,7 +214,13 @@ def _card(
     return {"card_token": token}, {"card_token": mask_token(token)}
 
 
-_VALIDATORS = {"autogiro": _autogiro, "swish": _swish, "email_pdf": _email, "card": _card}
+_VALIDATORS = {
+    "e_invoice": _e_invoice,
+    "autogiro": _autogiro,
+    "swish": _swish,
+    "email_pdf": _email,
+    "card": _card,
+}
 
 
 def next_issue_date(last_issue_date: dt.date, on_or_after: dt.date) -> dt.date:

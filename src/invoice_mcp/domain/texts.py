@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
-from typing import Literal
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Literal
 
-from invoice_mcp.domain.explanation import Cause, Explanation
+from invoice_mcp.domain.explanation import Cause, Explanation, LineGroup
 from invoice_mcp.domain.money import format_date, format_money
 
 Locale = Literal["sv", "en"]
@@ -107,19 +108,19 @@ _CAUSE_TEMPLATES: dict[str, dict[str, str]] = {
     "sv": {
         "roaming_added": "roaming{where} ({description}) {amount}",
         "roaming_group": "roaming{where} {amount}",
-        "roaming_change": "roaming{where} ({description}) {direction} med {amount}",
+        "roaming_change": "roaming{where} ({description}) {direction} med {change}",
         "roaming_ended": "ingen roaming{where} denna gång ({description}) {amount}",
         "usage_added": "ny förbrukning ({description}) {amount}",
         "usage_removed": "ingen förbrukning av {description} {amount}",
-        "usage_change": "förbrukningen ({description}) {direction} med {amount}",
+        "usage_change": "förbrukningen ({description}) {direction} med {change}",
         "one_off_purchase": "engångsköp: {description} {amount}",
         "one_off_no_longer_charged": "engångsköpet {description} finns inte med denna gång {amount}",
-        "one_off_change": "engångsköp ({description}) {direction} med {amount}",
+        "one_off_change": "engångsköp ({description}) {direction} med {change}",
         "price_change": "prisändring för {description} från {old_price} till {new_price} {amount}",
         "subscription_added": "nytt abonnemang: {description} {amount}",
         "subscription_removed": "abonnemanget {description} finns inte med {amount}",
-        "subscription_change": "abonnemanget {description} {direction} med {amount}",
-        "plan_change": "byte av abonnemang till {description} med delperiod {amount}",
+        "subscription_change": "abonnemanget {description} {direction} med {change}",
+        "plan_change": "byte av abonnemang till {description} {amount}",
         "part_period_added": "delperiod: {description} {amount}",
         "part_period_removed": "ingen delperiod denna gång ({description}) {amount}",
         "part_period_change": "delperioden ({description}) ändrades {amount}",
@@ -144,19 +145,19 @@ _CAUSE_TEMPLATES: dict[str, dict[str, str]] = {
     "en": {
         "roaming_added": "roaming{where} ({description}) {amount}",
         "roaming_group": "roaming{where} {amount}",
-        "roaming_change": "roaming{where} ({description}) {direction} by {amount}",
+        "roaming_change": "roaming{where} ({description}) {direction} by {change}",
         "roaming_ended": "no roaming{where} this time ({description}) {amount}",
         "usage_added": "new usage ({description}) {amount}",
         "usage_removed": "no usage of {description} {amount}",
-        "usage_change": "usage ({description}) {direction} by {amount}",
+        "usage_change": "usage ({description}) {direction} by {change}",
         "one_off_purchase": "one-off purchase: {description} {amount}",
         "one_off_no_longer_charged": "the one-off purchase {description} is not on this invoice {amount}",
-        "one_off_change": "one-off purchases ({description}) {direction} by {amount}",
+        "one_off_change": "one-off purchases ({description}) {direction} by {change}",
         "price_change": "price change for {description} from {old_price} to {new_price} {amount}",
         "subscription_added": "new subscription: {description} {amount}",
         "subscription_removed": "the subscription {description} is no longer charged {amount}",
-        "subscription_change": "the subscription {description} {direction} by {amount}",
-        "plan_change": "plan change to {description}, with a part period {amount}",
+        "subscription_change": "the subscription {description} {direction} by {change}",
+        "plan_change": "plan change to {description} {amount}",
         "part_period_added": "part period: {description} {amount}",
         "part_period_removed": "no part-period charge this time ({description}) {amount}",
         "part_period_change": "the part-period charge ({description}) changed {amount}",
@@ -216,12 +217,13 @@ def describe_cause(cause: Cause, currency: str, locale: Locale) -> str:
         direction = "minskade" if locale == "sv" else "went down"
     old_price = new_price = ""
     if cause.is_price_change and cause.current and cause.baseline:
-        unit = f"/{cause.current.unit}" if cause.current.unit else ""
-        old_price = _unit_price(cause.baseline.unit_price_minor, currency, locale) + unit
-        new_price = _unit_price(cause.current.unit_price_minor, currency, locale) + unit
+        unit = f"/{unit_label(cause.current.unit, locale)}" if cause.current.unit else ""
+        old_price = _unit_price(cause.baseline, currency, locale) + unit
+        new_price = _unit_price(cause.current, currency, locale) + unit
     return template.format(
         description=cause.description,
         amount=f"({signed_money(cause.amount_minor, currency, locale)})",
+        change=format_money(abs(cause.amount_minor), currency, locale),
         where=country_list(countries, locale),
         direction=direction,
         old_price=old_price,
@@ -229,12 +231,20 @@ def describe_cause(cause: Cause, currency: str, locale: Locale) -> str:
     )
 
 
-def _unit_price(price_minor: object, currency: str, locale: str) -> str:
-    # Unit prices may carry fractions of an öre; round to whole minor units for display.
-    from decimal import ROUND_HALF_UP, Decimal
+def _unit_price(group: LineGroup, currency: str, locale: str) -> str:
+    """Format a group's unit price including VAT, as the amounts beside it are."""
+    price = Decimal(str(group.unit_price_minor))
+    if group.vat_rate_basis_points:
+        price = price * (10000 + group.vat_rate_basis_points) / 10000
+    # Unit prices may carry fractions of an öre; whole minor units are enough to read.
+    return format_money(int(price.quantize(Decimal(1), rounding=ROUND_HALF_UP)), currency, locale)
 
-    value = Decimal(str(price_minor)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    return format_money(int(value), currency, locale)
+
+_UNIT_LABELS = {"en": {"mån": "month", "st": "pcs", "dag": "day", "år": "year"}}
+
+
+def unit_label(unit: str, locale: str) -> str:
+    return _UNIT_LABELS.get(locale, {}).get(unit, unit)
 
 
 def summarize(explanation: Explanation, locale: Locale) -> str:
@@ -279,9 +289,17 @@ def summarize(explanation: Explanation, locale: Locale) -> str:
         )
     elif rest > 0:
         sentences.append(
-            f"Ytterligare {rest} mindre ändringar står i listan."
+            (
+                f"Ytterligare {rest} mindre ändring står i listan."
+                if rest == 1
+                else f"Ytterligare {rest} mindre ändringar står i listan."
+            )
             if locale == "sv"
-            else f"{rest} smaller changes are listed too."
+            else (
+                f"{rest} smaller change is listed too."
+                if rest == 1
+                else f"{rest} smaller changes are listed too."
+            )
         )
     return " ".join(sentences)
 
@@ -345,45 +363,82 @@ def format_day(day: dt.date, locale: Locale) -> str:
     return format_date(day, locale)
 
 
-# Refusal reasons for the recipient, by error code. Codes without an entry get None and
-# the agent words the English `message` itself.
+# Refusal reasons for the recipient, by error code. A reason may use the error's fields
+# ({field}, {limit}, {offered}, ...); codes without an entry get a general reason.
 _REFUSAL_REASONS: dict[str, dict[str, str]] = {
     "sv": {
         "invoice_not_found": "Vi hittar ingen sådan faktura för dig.",
+        "customer_not_found": "Vi hittar inte kunden.",
         "invoice_reminded": "Fakturan har redan gått till påminnelse, så anstånd går inte längre att få. Kontakta kundtjänst.",
         "invoice_paid": "Fakturan är redan betald.",
         "invoice_not_eligible": "Den här fakturan kan inte få anstånd.",
         "not_an_invoice": "En kreditnota kan inte få anstånd.",
         "past_due_date": "Förfallodagen har passerat, så anstånd går inte att få här. Kontakta kundtjänst.",
         "already_deferred": "Fakturan har redan fått anstånd en gång.",
-        "too_many_deferrals": "Du har redan fått det största antalet anstånd för de senaste tolv månaderna.",
+        "too_many_deferrals": "Du har redan fått {limit} anstånd de senaste tolv månaderna, vilket är det högsta antalet.",
         "amount_over_cap": "Beloppet är för stort för anstånd här. Kontakta kundtjänst.",
-        "too_many_days": "Så långt anstånd går inte att få.",
+        "too_many_days": "Så långt anstånd går inte att få: högst {limit} dagar efter förfallodagen.",
         "raw_card_number": "Skicka aldrig kortnummer. Kortet registreras hos betaltjänsten.",
-        "method_not_offered": "Det betalsättet erbjuds inte.",
+        "method_not_offered": "Det betalsättet erbjuds inte. Du kan välja: {offered}.",
         "method_unchanged": "Du har redan det betalsättet.",
         "confirmation_token_expired": "Förslaget har gått ut. Be om ett nytt.",
+        "confirmation_token_invalid": "Bekräftelsen gäller inte längre. Be om ett nytt förslag.",
+        "confirmation_token_mismatch": "Bekräftelsen gäller ett annat förslag. Be om ett nytt.",
+        "confirmation_token_used": "Förslaget är redan genomfört.",
+        "idempotency_key_reused": "Begäran krockar med en tidigare begäran.",
         "quote_outdated": "Förutsättningarna har ändrats sedan förslaget. Be om ett nytt.",
+        "invalid_field": "Uppgiften {field} är inte giltig.",
+        "invalid_argument": "Uppgiften {field} är inte giltig.",
+        "cannot_explain": "Fakturan kan inte förklaras just nu. Kontakta kundtjänst.",
+        "inconsistent_invoice": "Fakturan kan inte förklaras just nu. Kontakta kundtjänst.",
+        "currency_mismatch": "Fakturorna har olika valuta och kan inte jämföras.",
     },
     "en": {
         "invoice_not_found": "We cannot find that invoice for you.",
+        "customer_not_found": "We cannot find the customer.",
         "invoice_reminded": "A reminder has already been sent for this invoice, so an extension is no longer possible. Please contact customer service.",
         "invoice_paid": "The invoice is already paid.",
         "invoice_not_eligible": "This invoice cannot get an extension.",
         "not_an_invoice": "A credit note cannot get an extension.",
         "past_due_date": "The due date has passed, so an extension is not possible here. Please contact customer service.",
         "already_deferred": "This invoice has already had an extension.",
-        "too_many_deferrals": "You have already had the maximum number of extensions in the last twelve months.",
+        "too_many_deferrals": "You have already had {limit} extensions in the last twelve months, which is the maximum.",
         "amount_over_cap": "The amount is too large for an extension here. Please contact customer service.",
-        "too_many_days": "An extension that long is not possible.",
+        "too_many_days": "An extension that long is not possible: at most {limit} days after the due date.",
         "raw_card_number": "Never send a card number. The card is registered with the payment provider.",
-        "method_not_offered": "That payment method is not offered.",
+        "method_not_offered": "That payment method is not offered. You can choose: {offered}.",
         "method_unchanged": "You already use that payment method.",
         "confirmation_token_expired": "The quote has expired. Please ask for a new one.",
+        "confirmation_token_invalid": "The confirmation is no longer valid. Please ask for a new quote.",
+        "confirmation_token_mismatch": "The confirmation belongs to another quote. Please ask for a new one.",
+        "confirmation_token_used": "The quote has already been carried out.",
+        "idempotency_key_reused": "The request clashes with an earlier one.",
         "quote_outdated": "Things have changed since the quote. Please ask for a new one.",
+        "invalid_field": "The detail {field} is not valid.",
+        "invalid_argument": "The detail {field} is not valid.",
+        "cannot_explain": "The invoice cannot be explained right now. Please contact customer service.",
+        "inconsistent_invoice": "The invoice cannot be explained right now. Please contact customer service.",
+        "currency_mismatch": "The invoices are in different currencies and cannot be compared.",
     },
+}
+_GENERAL_REASON = {
+    "sv": "Det gick inte att genomföra. Kontakta kundtjänst om det behövs.",
+    "en": "That could not be done. Please contact customer service if needed.",
 }
 
 
-def refusal_reason(code: str, locale: Locale) -> str | None:
-    return _REFUSAL_REASONS[locale].get(code)
+def refusal_reason(code: str, locale: Locale, details: dict[str, Any] | None = None) -> str:
+    """Return the recipient-facing reason for an error code, filled in from the error's fields."""
+    template = _REFUSAL_REASONS[locale].get(code)
+    if template is None:
+        return _GENERAL_REASON[locale]
+    values = dict(details or {})
+    if "offered" in values and isinstance(values["offered"], list):
+        values["offered"] = ", ".join(
+            PAYMENT_METHOD_LABELS[locale].get(kind, kind) for kind in values["offered"]
+        )
+    try:
+        return template.format(**values)
+    except (KeyError, IndexError):
+        # A field the template names is missing: fall back to the general reason.
+        return _GENERAL_REASON[locale]

@@ -17,13 +17,15 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from mcp.server import MCPServer
-from mcp_types import CallToolResult, TextContent, ToolAnnotations
-from pydantic import BaseModel, ConfigDict, Field
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+from mcp_types import CallToolResult, InputRequiredResult, TextContent, ToolAnnotations
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import Engine
 
 from invoice_mcp import __version__
 from invoice_mcp.domain import texts
-from invoice_mcp.domain.errors import BillingError
+from invoice_mcp.domain.errors import BillingError, InvalidFieldError
 from invoice_mcp.domain.principal import Principal
 from invoice_mcp.policy_file import PolicySet
 from invoice_mcp.service import actions, reads
@@ -59,6 +61,11 @@ class ServerSettings:
 
     def current_date(self) -> dt.date:
         return self.today or self.now().astimezone(STOCKHOLM).date()
+
+
+def customer_locale(settings: ServerSettings) -> texts.Locale:
+    """Return the language of the principal's customer, for texts outside a successful result."""
+    return reads.customer_locale(settings.engine, settings.principal)
 
 
 class PaymentMethodDetails(BaseModel):
@@ -120,30 +127,79 @@ def tool_result(model: BaseModel) -> CallToolResult:
     return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=data)
 
 
-def error_result(error: BillingError, locale: str | None) -> CallToolResult:
-    """Build an `isError` result that carries the error's code and fields."""
-    details = {k: v for k, v in error.details.items() if isinstance(v, str | int | float | bool | list)}
+def error_result(error: BillingError, locale: texts.Locale) -> CallToolResult:
+    """Build an `isError` result whose text is JSON with the error's code, fields and reason.
+
+    The refusal is not sent as structured content: clients check structured content
+    against the tool's output schema, which describes the successful result.
+    """
+    details = {
+        key: value
+        for key, value in error.details.items()
+        if key != "value" and isinstance(value, str | int | float | bool | list)
+    }
     refusal = out.ToolRefusal(
         code=error.code,
         message=error.message,
-        reason=texts.refusal_reason(error.code, texts.pick_locale(locale)),
+        reason=texts.refusal_reason(error.code, locale, details),
         field=details.pop("field", None) if isinstance(details.get("field"), str) else None,
         alternative=details.pop("alternative", None) if isinstance(details.get("alternative"), str) else None,
     )
-    data = {
-        **{k: v for k, v in details.items() if k not in ("value",)},
-        **refusal.model_dump(exclude_none=True),
-    }
-    text = f"{error.code}: {error.message}"
-    return CallToolResult(
-        content=[TextContent(type="text", text=text)], structured_content=data, is_error=True
+    data = {**details, **refusal.model_dump(exclude_none=True)}
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return CallToolResult(content=[TextContent(type="text", text=text)], is_error=True)
+
+
+def argument_error(tool: str, error: ValidationError) -> InvalidFieldError:
+    """Turn the SDK's argument validation failure into an error that names the field and the rule.
+
+    The rejected value is left out when it is a string: it may be a card or identity number.
+    """
+    first = error.errors()[0]
+    field = ".".join(str(part) for part in first["loc"]) or "arguments"
+    value = first.get("input")
+    shown = value if isinstance(value, int | float | bool) else None
+    allowed = first["msg"][0].lower() + first["msg"][1:]
+    more = len(error.errors()) - 1
+    if more:
+        allowed += f" (and {more} more problem{'s' if more > 1 else ''})"
+    return InvalidFieldError(
+        field, shown if shown is not None else "(not shown)", allowed, code="invalid_argument"
     )
+
+
+class InvoiceServer(MCPServer):
+    """MCPServer whose argument errors are tool results with a code, like every other refusal."""
+
+    def __init__(self, *args: Any, locale_for_errors: Callable[[], texts.Locale], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._locale_for_errors = locale_for_errors
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
+    ) -> CallToolResult | InputRequiredResult:
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as exc:
+            if isinstance(exc, UnexpectedToolError) or not isinstance(exc.__cause__, ValidationError):
+                raise
+            logger.info("tool=%s outcome=invalid_argument", name)
+            locale = texts.pick_locale(
+                arguments.get("locale") if isinstance(arguments.get("locale"), str) else None,
+                fallback=self._locale_for_errors(),
+            )
+            return error_result(argument_error(name, exc.__cause__), locale)
 
 
 def build_server(settings: ServerSettings) -> MCPServer:
     """Create the MCP server with its tools, bound to `settings`."""
-    server: MCPServer = MCPServer("invoice-mcp", version=__version__, instructions=INSTRUCTIONS)
     principal = settings.principal
+    server = InvoiceServer(
+        "invoice-mcp",
+        version=__version__,
+        instructions=INSTRUCTIONS,
+        locale_for_errors=lambda: customer_locale(settings),
+    )
     policy = settings.policies.for_biller(principal.biller_id)
 
     def run(
@@ -155,7 +211,7 @@ def build_server(settings: ServerSettings) -> MCPServer:
             logger.info(
                 "tool=%s principal=%s invoice=%s outcome=%s", tool, principal.label, invoice, error.code
             )
-            return error_result(error, locale)
+            return error_result(error, texts.pick_locale(locale, fallback=customer_locale(settings)))
         logger.info("tool=%s principal=%s invoice=%s outcome=ok", tool, principal.label, invoice)
         return tool_result(result)
 

@@ -54,6 +54,16 @@ logger = logging.getLogger(__name__)
 
 ResultT = TypeVar("ResultT", bound=BaseModel)
 MAX_IDEMPOTENCY_KEY_LENGTH = 100
+# Fields of an applied result copied into its audit event: what changed, nothing personal.
+AUDITED_RESULT_FIELDS = (
+    "current_due_date",
+    "new_due_date",
+    "extra_days",
+    "method",
+    "method_status",
+    "previous_method",
+    "applies_from_issue_date",
+)
 
 
 @dataclass(frozen=True)
@@ -180,6 +190,14 @@ def _run_action(
     confirm = confirmation_token is not None or not ctx.policy.confirmation.required
     try:
         if not confirm:
+            if idempotency_key is not None:
+                # A key already used for an applied action replays it, or clashes, right away.
+                with Session(ctx.engine) as session:
+                    stored = _stored_result(
+                        session, ctx.principal, idempotency_key, action, params_hash, model
+                    )
+                if stored is not None:
+                    return stored
             return _quote(ctx, action, params_hash, audit_parameters, quote)
         keys = [
             k for k in (idempotency_key, _token_key(confirmation_token) if confirmation_token else None) if k
@@ -311,6 +329,7 @@ def _apply(
         if quote_row is not None:
             quote_row.used_at = ctx.now
             session.add(quote_row)
+        stored = result.model_dump(mode="json")
         _audit(
             session,
             ctx,
@@ -318,10 +337,12 @@ def _apply(
             outcome="applied",
             customer=customer,
             invoice_id=invoice_id,
-            parameters=audit_parameters,
+            parameters={
+                **audit_parameters,
+                "result": {key: stored[key] for key in AUDITED_RESULT_FIELDS if stored.get(key) is not None},
+            },
             idempotency_key=idempotency_key,
         )
-        stored = result.model_dump(mode="json")
         for key in keys:
             session.add(
                 IdempotencyRecord(
@@ -372,7 +393,8 @@ def _deferral_out(quote: DeferralQuote, status: str, locale: texts.Locale) -> ou
         message = f"{verb} {new_due}. Påminnelser pausas till dess."
         if quote.interest_minor:
             message += (
-                f" Dröjsmålsränta på {interest.formatted} tillkommer från den ursprungliga förfallodagen."
+                f" Ränta på {interest.formatted} ({quote.interest_percent_per_year} % per år räknat från "
+                "den ursprungliga förfallodagen) debiteras på en senare faktura."
             )
         if quote.fee_minor:
             message += f" Avgift: {money(quote.fee_minor, quote.currency, locale).formatted}."
@@ -385,7 +407,8 @@ def _deferral_out(quote: DeferralQuote, status: str, locale: texts.Locale) -> ou
         message = f"{verb} {new_due}. Reminders are paused until then."
         if quote.interest_minor:
             message += (
-                f" Late-payment interest of {interest.formatted} is charged from the original due date."
+                f" Interest of {interest.formatted} ({quote.interest_percent_per_year} % a year from the "
+                "original due date) is charged on a later invoice."
             )
         if quote.fee_minor:
             message += f" Fee: {money(quote.fee_minor, quote.currency, locale).formatted}."
@@ -412,7 +435,9 @@ def grant_deferral(
     idempotency_key: str | None = None,
 ) -> out.DeferralOut:
     """Quote, or with a confirmation token apply, a payment extension of `days` days."""
-    parameters = {"invoice_number": invoice_number, "days": days, "customer_number": ctx.customer_number}
+    parameters: dict[str, Any] = {"invoice_number": invoice_number, "days": days}
+    if ctx.customer_number is not None:
+        parameters["customer_number"] = ctx.customer_number
 
     def evaluate(session: Session, customer: Customer, *, lock: bool) -> tuple[Invoice, DeferralQuote]:
         invoice = repo.invoice_by_number(session, customer, invoice_number, for_update=lock)
@@ -475,24 +500,34 @@ def change_payment_method(
     idempotency_key: str | None = None,
 ) -> out.PaymentMethodChangeOut:
     """Quote, or with a confirmation token apply, a switch to another payment method."""
-    raw_parameters = {"method": method, "details": details, "customer_number": ctx.customer_number}
+    raw_parameters: dict[str, Any] = {"method": method, "details": details}
+    if ctx.customer_number is not None:
+        raw_parameters["customer_number"] = ctx.customer_number
 
     def evaluate(session: Session, customer: Customer) -> tuple[out.PaymentMethodChangeOut, dict[str, Any]]:
         lang = texts.pick_locale(ctx.locale, fallback=texts.pick_locale(customer.locale))
         current = repo.active_payment_method(session, customer)
+        biller = repo.biller_by_id(session, customer.biller_id)
+        method_policy = ctx.policy.payment_methods
+        if not biller.swish_number and "swish" in method_policy.offered:
+            # Swish needs the biller's own Swish number (a Swish Handel agreement).
+            offered = tuple(kind for kind in method_policy.offered if kind != "swish")
+            method_policy = method_policy.model_copy(update={"offered": offered})
         validated = validate_method_change(
             method,
             details,
-            policy=ctx.policy.payment_methods,
+            policy=method_policy,
             current_kind=current.kind if current else None,
             customer_kind=customer.kind,
             today=ctx.today,
+            has_pending_mandate=bool(repo.pending_payment_methods(session, customer)),
         )
         recent = repo.list_invoices(session, customer, limit=1)
         last_issue = recent[0].issue_date if recent else None
         start = applies_from(method, ctx.policy.payment_methods, last_issue, ctx.today)
-        issued = _unpaid_issued(session, customer, lang)
+        issued = _unpaid_issued(session, customer, lang, ctx.today)
         label = texts.PAYMENT_METHOD_LABELS[lang].get(method, method)
+        fee = out.Money.of(validated.fee_minor, recent[0].currency if recent else "SEK", lang)
         result = out.PaymentMethodChangeOut(
             status="needs_confirmation",
             method=method,
@@ -500,10 +535,10 @@ def change_payment_method(
             method_status=validated.status,  # type: ignore[arg-type]
             details=validated.masked_details,
             previous_method=current.kind if current else None,
-            fee_per_invoice=out.Money.of(validated.fee_minor, "SEK", lang),
+            fee_per_invoice=fee,
             applies_from_issue_date=start,
             already_issued=issued,
-            message=_method_message(label, validated.status, start, bool(issued), lang),
+            message=_method_message(label, validated.status, start, bool(issued), lang, fee=fee),
         )
         return result, validated.details
 
@@ -543,6 +578,7 @@ def change_payment_method(
                     result.applies_from_issue_date,
                     bool(result.already_issued),
                     lang,
+                    fee=result.fee_per_invoice,
                     applied=True,
                 ),
             }
@@ -551,11 +587,9 @@ def change_payment_method(
 
     # Validate before anything is stored or audited, so that a malformed detail (a card
     # number above all) never reaches the audit log; only masked details are audited.
-    audit_parameters = {
-        "method": method,
-        "detail_fields": sorted(details),
-        "customer_number": ctx.customer_number,
-    }
+    audit_parameters: dict[str, Any] = {"method": method, "detail_fields": sorted(details)}
+    if ctx.customer_number is not None:
+        audit_parameters["customer_number"] = ctx.customer_number
     return _run_action(
         ctx,
         action="change_payment_method",
@@ -569,7 +603,9 @@ def change_payment_method(
     )
 
 
-def _unpaid_issued(session: Session, customer: Customer, locale: texts.Locale) -> list[out.IssuedInvoiceOut]:
+def _unpaid_issued(
+    session: Session, customer: Customer, locale: texts.Locale, today: dt.date
+) -> list[out.IssuedInvoiceOut]:
     biller = repo.biller_by_id(session, customer.biller_id)
     recent = repo.list_invoices(session, customer, limit=6)
     ids = [i.id for i in recent if i.id is not None]
@@ -582,7 +618,7 @@ def _unpaid_issued(session: Session, customer: Customer, locale: texts.Locale) -
             continue
         extension = extensions.get(invoice.id or 0)
         due = extension.new_due_date if extension else invoice.due_date
-        instructions = payment_instructions(invoice, biller, balance, due, locale)
+        instructions = payment_instructions(invoice, biller, balance, due, locale, today)
         issued.append(
             out.IssuedInvoiceOut(
                 invoice_number=invoice.invoice_number,
@@ -595,7 +631,14 @@ def _unpaid_issued(session: Session, customer: Customer, locale: texts.Locale) -
 
 
 def _method_message(
-    label: str, status: str, start: dt.date, has_issued: bool, locale: texts.Locale, *, applied: bool = False
+    label: str,
+    status: str,
+    start: dt.date,
+    has_issued: bool,
+    locale: texts.Locale,
+    *,
+    fee: out.Money,
+    applied: bool = False,
 ) -> str:
     day = texts.format_day(start, locale)
     if locale == "sv":
@@ -606,6 +649,8 @@ def _method_message(
             parts.append(
                 "Medgivandet måste godkännas med BankID i din internetbank innan autogiro börjar gälla."
             )
+        if fee.amount_minor:
+            parts.append(f"Avgiften är {fee.formatted} per faktura.")
         if has_issued:
             parts.append("Fakturor som redan har skickats betalas på samma sätt som tidigare.")
     else:
@@ -616,6 +661,8 @@ def _method_message(
             parts.append(
                 "You must approve the mandate with BankID in your internet bank before autogiro starts."
             )
+        if fee.amount_minor:
+            parts.append(f"The fee is {fee.formatted} per invoice.")
         if has_issued:
             parts.append("Invoices already sent are paid the same way as before.")
     return " ".join(parts)

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from invoice_mcp.domain import texts
-from invoice_mcp.domain.errors import InvalidFieldError
+from invoice_mcp.domain.errors import BillingError, InvalidFieldError
 from invoice_mcp.domain.explanation import (
     BASELINE_KINDS,
     MAX_LISTED_POSITIONS,
@@ -27,14 +27,33 @@ from invoice_mcp.store import repository as repo
 from invoice_mcp.store.models import Biller, Customer, Invoice
 
 MAX_PAGE_SIZE = 50
+# A filter value that matches more than one status: every unpaid invoice past its due date
+# is "overdue", whether or not a reminder has been sent or it has gone to collection.
+STATUS_FILTERS: dict[str, tuple[str, ...]] = {"overdue": ("overdue", "reminded", "collection")}
 
 
 def _locale(customer: Customer, requested: str | None) -> Locale:
     return texts.pick_locale(requested, fallback=texts.pick_locale(customer.locale))
 
 
+def customer_locale(engine: Engine, principal: Principal) -> Locale:
+    """Return the principal's customer's language; 'sv' for an operator or an unknown customer."""
+    if principal.customer_number is None:
+        return "sv"
+    with Session(engine) as session:
+        try:
+            customer = repo.customer_for(session, principal)
+        except BillingError:
+            return "sv"
+    return texts.pick_locale(customer.locale)
+
+
 def _customer_ref(customer: Customer, locale: str) -> out.CustomerRef:
-    return out.CustomerRef(customer_number=customer.customer_number, name=customer.name, locale=locale)
+    return out.CustomerRef(
+        customer_number=customer.customer_number,
+        name=customer.name,
+        locale=texts.pick_locale(customer.locale),
+    )
 
 
 def _status(invoice: Invoice, paid: int, due_date: dt.date, today: dt.date) -> str:
@@ -72,6 +91,10 @@ def list_invoices(
 ) -> out.InvoiceList:
     if not 1 <= limit <= MAX_PAGE_SIZE:
         raise InvalidFieldError("limit", limit, f"1 to {MAX_PAGE_SIZE}")
+    if issued_from and issued_to and issued_from > issued_to:
+        raise InvalidFieldError(
+            "issued_from", issued_from.isoformat(), f"on or before issued_to ({issued_to.isoformat()})"
+        )
     before = decode_cursor(cursor) if cursor else None
     with Session(engine) as session:
         customer = repo.customer_for(session, principal, customer_number)
@@ -99,7 +122,7 @@ def list_invoices(
                     invoice, paid.get(invoice.id or 0, 0), extensions.get(invoice.id or 0), today, lang
                 )
                 before = (invoice.issue_date, invoice.id or 0)
-                if status is None or summary.status == status:
+                if status is None or summary.status in STATUS_FILTERS.get(status, (status,)):
                     summaries.append(summary)
                 if len(summaries) == limit:
                     if has_more or index < len(batch) - 1:
@@ -138,39 +161,58 @@ def _summary(
 
 
 def payment_instructions(
-    invoice: Invoice, biller: Biller, balance: int, due: dt.date, locale: Locale
+    invoice: Invoice, biller: Biller, balance: int, due: dt.date, locale: Locale, today: dt.date
 ) -> out.PaymentInstructions | None:
-    """Say how to pay an invoice's balance, or None when nothing is left to pay."""
+    """Say how to pay an invoice's balance, or None when nothing is left to pay.
+
+    After the due date the text says so and asks for payment now, because an autogiro draw
+    or a "pay by" date in the past would mislead.
+    """
     if balance <= 0 or invoice.kind != "invoice":
         return None
-    amount = out.Money.of(balance, invoice.currency, locale)
+    amount = out.Money.of(balance, invoice.currency, locale).formatted
     day = texts.format_day(due, locale)
     method = invoice.payment_method_kind
-    if method == "autogiro":
+    overdue = due < today
+    can_transfer = bool(biller.bankgiro and invoice.ocr_reference)
+    sv = locale == "sv"
+    if method == "autogiro" and not overdue:
         text = (
-            f"Beloppet {amount.formatted} dras via autogiro på förfallodagen {day}."
-            if locale == "sv"
-            else f"{amount.formatted} is drawn by direct debit (autogiro) on the due date, {day}."
+            f"Beloppet {amount} dras via autogiro på förfallodagen {day}."
+            if sv
+            else f"{amount} is drawn by direct debit (autogiro) on the due date, {day}."
         )
-    elif biller.bankgiro and invoice.ocr_reference:
+    elif can_transfer:
+        transfer = (
+            f"Betala {amount} till bankgiro {biller.bankgiro} med OCR-nummer {invoice.ocr_reference}"
+            if sv
+            else f"Pay {amount} to bankgiro {biller.bankgiro} with OCR reference {invoice.ocr_reference}"
+        )
+        if overdue:
+            text = (
+                f"Fakturan förföll {day} och är inte betald. {transfer} så snart som möjligt."
+                if sv
+                else f"The invoice was due on {day} and is unpaid. {transfer} as soon as possible."
+            )
+        else:
+            text = f"{transfer} senast {day}." if sv else f"{transfer} by {day}."
+    elif overdue:
         text = (
-            f"Betala {amount.formatted} till bankgiro {biller.bankgiro} med OCR-nummer "
-            f"{invoice.ocr_reference} senast {day}."
-            if locale == "sv"
-            else f"Pay {amount.formatted} to bankgiro {biller.bankgiro} with OCR reference "
-            f"{invoice.ocr_reference} by {day}."
+            f"Fakturan förföll {day} och {amount} är obetalt. Kontakta kundtjänst för att betala."
+            if sv
+            else f"The invoice was due on {day} and {amount} is unpaid. Please contact customer service to pay."
         )
     else:
         text = (
-            f"Betala {amount.formatted} senast {day} enligt fakturan."
-            if locale == "sv"
-            else f"Pay {amount.formatted} by {day} as the invoice says."
+            f"Betala {amount} senast {day} enligt fakturan."
+            if sv
+            else f"Pay {amount} by {day} as the invoice says."
         )
     return out.PaymentInstructions(
         method=method,
         bankgiro=biller.bankgiro,
         ocr_reference=invoice.ocr_reference,
-        amount=amount,
+        amount=out.Money.of(balance, invoice.currency, locale),
         due_date=due,
         text=text,
     )
@@ -270,7 +312,7 @@ def get_invoice(
                 )
                 for e in extensions
             ],
-            payment_instructions=payment_instructions(invoice, biller, balance, due, lang),
+            payment_instructions=payment_instructions(invoice, biller, balance, due, lang, today),
             credited_invoice_number=credited_number,
             credited_by=[c.invoice_number for c in credited_by],
             reminder_count=invoice.reminder_count,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from importlib import resources
 
 from alembic import command
@@ -19,6 +20,8 @@ def alembic_config() -> Config:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Apply every migration up to `revision` (the newest by default)."""
+    # Alembic logs each of its plugins at INFO; only the migrations themselves are news.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection

@@ -78,17 +78,19 @@ def invoice_by_number(
     Raises:
         NotFoundError: the number does not exist, or belongs to another customer.
     """
+    wanted = invoice_number.strip()
     query = select(Invoice).where(
         Invoice.biller_id == customer.biller_id,
-        Invoice.invoice_number == invoice_number,
         Invoice.customer_id == customer.id,
+        # Invoice numbers are compared without regard to case, as people type them.
+        func.upper(Invoice.invoice_number) == wanted.upper(),
     )
     if for_update:
         query = query.with_for_update()
     invoice = session.exec(query).first()
     if invoice is None:
         raise NotFoundError(
-            f"invoice {invoice_number} not found",
+            f"invoice '{wanted}' not found",
             code="invoice_not_found",
             field="invoice_number",
             value=invoice_number,

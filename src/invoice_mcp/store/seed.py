@@ -118,7 +118,9 @@ class SeedError(BillingError):
 
     def __init__(self, directory: Path, problems: Sequence[FixtureProblem]) -> None:
         listed = tuple(problems[:MAX_REPORTED_PROBLEMS])
-        lines = [f"Fixtures in {directory} are invalid, so nothing was loaded ({len(problems)} problems):"]
+        lines = [
+            f"Fixtures in {directory} are invalid, so nothing was loaded ({len(problems)} problem{'' if len(problems) == 1 else 's'}):"
+        ]
         lines.extend(f"- {problem.describe()}" for problem in listed)
         if len(problems) > len(listed):
             lines.append(f"- and {len(problems) - len(listed)} more problems")
