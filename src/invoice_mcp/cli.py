@@ -76,8 +76,44 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve MCP over stdio for one customer")
     _add_database_option(serve)
     serve.add_argument(
-        "--transport", choices=["stdio"], default="stdio", help="MCP transport (default: stdio)"
+        "--transport",
+        choices=["stdio", "http"],
+        default="stdio",
+        help="stdio: one customer, fixed here; http: streamable HTTP, the principal from each request's "
+        "bearer token (default: stdio)",
     )
+    serve.add_argument("--host", default="127.0.0.1", help="http: address to bind (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="http: port (default: 8000)")
+    serve.add_argument(
+        "--public-url",
+        help="http: base URL clients use, when behind a reverse proxy (e.g. https://mcp.example.se)",
+    )
+    serve.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        help="http: extra accepted Host header, e.g. mcp.example.se or mcp.example.se:* (repeatable)",
+    )
+    serve.add_argument(
+        "--allowed-origin",
+        action="append",
+        default=[],
+        help="http: extra accepted Origin header, e.g. https://app.example.se (repeatable)",
+    )
+    serve.add_argument(
+        "--max-body-bytes",
+        type=_positive_int,
+        default=256 * 1024,
+        help="http: request body limit (default: 262144)",
+    )
+    serve.add_argument(
+        "--max-request-seconds", type=float, default=30.0, help="http: time limit per request (default: 30)"
+    )
+    serve.add_argument(
+        "--jwt-key-file", type=Path, help="http: PEM public key or JWKS file for JWT bearer tokens"
+    )
+    serve.add_argument("--jwt-issuer", help="http: required JWT issuer (iss)")
+    serve.add_argument("--jwt-audience", help="http: required JWT audience (aud)")
     serve.add_argument(
         "--biller", default=os.environ.get(ENV_BILLER), help="biller id (or $INVOICE_MCP_BILLER)"
     )
@@ -115,6 +151,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_database_option(seed)
 
+    token = commands.add_parser("token", help="create, list and revoke API tokens for the HTTP transport")
+    token_commands = token.add_subparsers(dest="token_command", required=True, metavar="TOKEN_COMMAND")
+    create = token_commands.add_parser("create", help="create a token and print it once")
+    _add_database_option(create)
+    create.add_argument("--biller", required=True, help="biller id")
+    who = create.add_mutually_exclusive_group(required=True)
+    who.add_argument("--customer", help="a customer token: the customer number")
+    who.add_argument("--operator", help="an operator token: the operator's id (e.g. an e-mail or staff id)")
+    create.add_argument(
+        "--scope",
+        action="append",
+        choices=["read", "act"],
+        help="read and/or act (repeatable; default: both)",
+    )
+    create.add_argument(
+        "--expires-in-days", type=_positive_int, default=90, help="lifetime in days (default: 90)"
+    )
+    create.add_argument("--name", help="a note to recognise the token by")
+    listing = token_commands.add_parser("list", help="list tokens (never the tokens themselves)")
+    _add_database_option(listing)
+    listing.add_argument("--biller", help="only this biller")
+    revoke = token_commands.add_parser("revoke", help="revoke a token by its id")
+    _add_database_option(revoke)
+    revoke.add_argument("id", type=int, help="token id from 'token list'")
+
     mandate = commands.add_parser(
         "activate-mandate", help="activate a customer's autogiro mandate after the payer signed it"
     )
@@ -133,7 +194,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--limit", type=_positive_int, default=50, help="at most this many events (default: 50)"
     )
     audit.add_argument("--json", action="store_true", help="one JSON object per line")
-    for subparser in [*commands.choices.values(), *db_commands.choices.values()]:
+    for subparser in [
+        *commands.choices.values(),
+        *db_commands.choices.values(),
+        *token_commands.choices.values(),
+    ]:
         _add_log_level_option(subparser)
     return parser
 
@@ -145,6 +210,8 @@ def _configure_logging(level: str) -> None:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # Alembic logs each of its plugins at INFO when it loads; only the migrations themselves are news.
+    logging.getLogger("alembic.runtime.plugins").setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 def _engine(url: str | None, *, create: bool = False):  # type: ignore[no-untyped-def]
@@ -170,15 +237,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from invoice_mcp.server.app import ServerSettings, build_server
     from invoice_mcp.store.migrate import is_up_to_date
 
-    if not args.biller or not args.customer:
+    if args.transport == "stdio" and (not args.biller or not args.customer):
         raise CommandError(
             "serve needs --biller and --customer (or INVOICE_MCP_BILLER and INVOICE_MCP_CUSTOMER): "
-            "the server acts for exactly one customer"
+            "the stdio server acts for exactly one customer"
         )
     engine = _engine(args.database_url)
     if not is_up_to_date(engine):
         raise CommandError("the database schema is missing or old: run 'invoice-mcp db upgrade' first")
     policies = load_policies(args.policy)
+    if args.transport == "http":
+        return _serve_http(args, engine, policies)
     _check_principal(engine, args.biller, args.customer, policies)
     settings = ServerSettings(
         engine=engine,
@@ -190,6 +259,92 @@ def cmd_serve(args: argparse.Namespace) -> int:
     logger.info("serving stdio for customer %s of biller %s", args.customer, args.biller)
     server.run("stdio")
     logger.info("stdio session ended")
+    return 0
+
+
+def _serve_http(args: argparse.Namespace, engine, policies) -> int:  # type: ignore[no-untyped-def]
+    from invoice_mcp.server.app import ServerSettings, build_server
+    from invoice_mcp.server.http import (
+        HttpOptions,
+        InvoiceTokenVerifier,
+        JwtSettings,
+        auth_settings,
+        run_http,
+    )
+
+    if args.biller or args.customer:
+        raise CommandError(
+            "--biller and --customer are for stdio; over HTTP each bearer token names its principal"
+        )
+    jwt = None
+    jwt_options = (args.jwt_key_file, args.jwt_issuer, args.jwt_audience)
+    if any(jwt_options):
+        if not all(jwt_options):
+            raise CommandError(
+                "JWT verification needs --jwt-key-file, --jwt-issuer and --jwt-audience together"
+            )
+        if not args.jwt_key_file.exists():
+            raise CommandError(f"JWT key file {args.jwt_key_file} does not exist")
+        jwt = JwtSettings(key_file=args.jwt_key_file, issuer=args.jwt_issuer, audience=args.jwt_audience)
+    options = HttpOptions(
+        host=args.host,
+        port=args.port,
+        public_url=args.public_url,
+        allowed_hosts=tuple(args.allowed_host),
+        allowed_origins=tuple(args.allowed_origin),
+        max_body_bytes=args.max_body_bytes,
+        max_request_seconds=args.max_request_seconds,
+        jwt=jwt,
+    )
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        logger.warning("binding to %s: put TLS in front (a reverse proxy) before exposing it", args.host)
+    verifier = InvoiceTokenVerifier(engine=engine, jwt=jwt)
+    settings = ServerSettings(engine=engine, principal=None, policies=policies, today=args.today)
+    server = build_server(settings, auth=auth_settings(options), token_verifier=verifier)
+    run_http(server, verifier, options)
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from invoice_mcp.domain.principal import Principal
+    from invoice_mcp.service import tokens
+
+    engine = _engine(args.database_url)
+    now = dt.datetime.now(dt.UTC)
+    if args.token_command == "create":
+        if args.customer:
+            principal = Principal(kind="customer", biller_id=args.biller, customer_number=args.customer)
+        else:
+            principal = Principal(kind="operator", biller_id=args.biller, operator_id=args.operator)
+        scopes = tuple(args.scope or ("read", "act"))
+        token, row = tokens.create_token(
+            engine,
+            principal,
+            scopes,
+            now=now,
+            expires_in=dt.timedelta(days=args.expires_in_days),
+            name=args.name,
+        )
+        print(token)
+        expires = row.expires_at.date().isoformat() if row.expires_at else "never"
+        print(
+            f"token {row.id} for {principal.label}, scopes {row.scopes}, expires {expires}; "
+            "it is shown only now",
+            file=sys.stderr,
+        )
+        return 0
+    if args.token_command == "list":
+        for row in tokens.list_tokens(engine, args.biller):
+            state = "revoked" if row.revoked_at else "active"
+            who = row.customer_number if row.kind == "customer" else row.operator_id
+            expires = row.expires_at.date().isoformat() if row.expires_at else "never"
+            print(
+                f"{row.id}\t{row.token_prefix}…\t{row.kind}:{row.biller_id}/{who}\t{row.scopes}\t"
+                f"expires {expires}\t{state}\t{row.name or ''}"
+            )
+        return 0
+    row = tokens.revoke_token(engine, args.id, now)
+    print(f"token {row.id} is revoked")
     return 0
 
 
@@ -309,6 +464,7 @@ def main(argv: list[str] | None = None) -> int:
         "audit": cmd_audit,
         "demo": cmd_demo,
         "activate-mandate": cmd_activate_mandate,
+        "token": cmd_token,
     }
     from invoice_mcp.domain.errors import BillingError
 

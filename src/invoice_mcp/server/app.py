@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from mcp.server import MCPServer
+from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp_types import CallToolResult, InputRequiredResult, TextContent, ToolAnnotations
@@ -28,6 +29,7 @@ from invoice_mcp.domain import texts
 from invoice_mcp.domain.errors import BillingError, InvalidFieldError
 from invoice_mcp.domain.principal import Principal
 from invoice_mcp.policy_file import PolicySet
+from invoice_mcp.server.http import principal_from_access_token
 from invoice_mcp.service import actions, reads
 from invoice_mcp.service import outputs as out
 
@@ -50,7 +52,8 @@ class ServerSettings:
     """What a server process serves: one store, one principal (stdio), and the policies."""
 
     engine: Engine
-    principal: Principal
+    # The stdio principal. Over HTTP it is None and each request's bearer token names one.
+    principal: Principal | None
     policies: PolicySet
     # Pin the calendar date (demos and tests); None means today in Stockholm.
     today: dt.date | None = None
@@ -62,10 +65,14 @@ class ServerSettings:
     def current_date(self) -> dt.date:
         return self.today or self.now().astimezone(STOCKHOLM).date()
 
-
-def customer_locale(settings: ServerSettings) -> texts.Locale:
-    """Return the language of the principal's customer, for texts outside a successful result."""
-    return reads.customer_locale(settings.engine, settings.principal)
+    def current_principal(self) -> Principal:
+        """Return the principal of the current request: from its access token, else the process's."""
+        token = get_access_token()
+        if token is not None:
+            return principal_from_access_token(token)
+        if self.principal is None:
+            raise BillingError("the request has no principal", code="unauthorized")
+        return self.principal
 
 
 class PaymentMethodDetails(BaseModel):
@@ -92,6 +99,14 @@ LocaleArg = Annotated[
 ]
 InvoiceNumberArg = Annotated[
     str, Field(min_length=1, max_length=40, description="The invoice number, as in list_invoices")
+]
+CustomerArg = Annotated[
+    str | None,
+    Field(
+        default=None,
+        max_length=40,
+        description="Operators only: the customer to act for. A customer's own session needs no value",
+    ),
 ]
 ConfirmationArg = Annotated[
     str | None,
@@ -191,37 +206,47 @@ class InvoiceServer(MCPServer):
             return error_result(argument_error(name, exc.__cause__), locale)
 
 
-def build_server(settings: ServerSettings) -> MCPServer:
-    """Create the MCP server with its tools, bound to `settings`."""
-    principal = settings.principal
+def build_server(settings: ServerSettings, **server_options: Any) -> MCPServer:
+    """Create the MCP server with its tools, bound to `settings`.
+
+    `server_options` go to MCPServer: the HTTP deployment passes `auth` and `token_verifier`.
+    """
     server = InvoiceServer(
         "invoice-mcp",
         version=__version__,
         instructions=INSTRUCTIONS,
-        locale_for_errors=lambda: customer_locale(settings),
+        locale_for_errors=lambda: _error_locale(settings),
+        **server_options,
     )
-    policy = settings.policies.for_biller(principal.biller_id)
 
     def run(
-        tool: str, invoice: str | None, locale: str | None, call: Callable[[], BaseModel]
+        tool: str,
+        invoice: str | None,
+        locale: str | None,
+        call: Callable[[Principal], BaseModel],
     ) -> CallToolResult:
+        principal = settings.current_principal()
         try:
-            result = call()
+            result = call(principal)
         except BillingError as error:
             logger.info(
                 "tool=%s principal=%s invoice=%s outcome=%s", tool, principal.label, invoice, error.code
             )
-            return error_result(error, texts.pick_locale(locale, fallback=customer_locale(settings)))
+            fallback = reads.customer_locale(settings.engine, principal)
+            return error_result(error, texts.pick_locale(locale, fallback=fallback))
         logger.info("tool=%s principal=%s invoice=%s outcome=ok", tool, principal.label, invoice)
         return tool_result(result)
 
-    def action_context(locale: str | None) -> actions.ActionContext:
+    def action_context(
+        principal: Principal, customer_number: str | None, locale: str | None
+    ) -> actions.ActionContext:
         return actions.ActionContext(
             engine=settings.engine,
             principal=principal,
-            policy=policy,
+            policy=settings.policies.for_biller(principal.biller_id),
             today=settings.current_date(),
             now=settings.now(),
+            customer_number=customer_number,
             locale=locale,
         )
 
@@ -232,7 +257,7 @@ def build_server(settings: ServerSettings) -> MCPServer:
                 "open", "partly_paid", "paid", "overdue", "reminded", "collection", "credited", "written_off"
             ]
             | None,
-            Field(description="Only invoices with this status"),
+            Field(description="Only invoices with this status; overdue includes reminded and collection"),
         ] = None,
         issued_from: Annotated[dt.date | None, Field(description="Issued on or after (YYYY-MM-DD)")] = None,
         issued_to: Annotated[dt.date | None, Field(description="Issued on or before (YYYY-MM-DD)")] = None,
@@ -240,6 +265,7 @@ def build_server(settings: ServerSettings) -> MCPServer:
             str | None, Field(max_length=200, description="next_cursor of the previous page")
         ] = None,
         limit: Annotated[int, Field(ge=1, le=50, description="Invoices per page")] = 12,
+        customer_number: CustomerArg = None,
         locale: LocaleArg = None,
     ) -> Annotated[CallToolResult, out.InvoiceList]:
         """List the recipient's invoices and credit notes, newest first, with status and balance."""
@@ -247,7 +273,7 @@ def build_server(settings: ServerSettings) -> MCPServer:
             "list_invoices",
             None,
             locale,
-            lambda: reads.list_invoices(
+            lambda principal: reads.list_invoices(
                 settings.engine,
                 principal,
                 today=settings.current_date(),
@@ -256,21 +282,27 @@ def build_server(settings: ServerSettings) -> MCPServer:
                 issued_to=issued_to,
                 cursor=cursor,
                 limit=limit,
+                customer_number=customer_number,
                 locale=locale,
             ),
         )
 
     @server.tool(annotations=READ_ONLY)
     def get_invoice(
-        invoice_number: InvoiceNumberArg, locale: LocaleArg = None
+        invoice_number: InvoiceNumberArg, customer_number: CustomerArg = None, locale: LocaleArg = None
     ) -> Annotated[CallToolResult, out.InvoiceDetail]:
         """Show one invoice: lines, VAT, payments, extensions, status and how to pay it (bankgiro and OCR)."""
         return run(
             "get_invoice",
             invoice_number,
             locale,
-            lambda: reads.get_invoice(
-                settings.engine, principal, invoice_number, today=settings.current_date(), locale=locale
+            lambda principal: reads.get_invoice(
+                settings.engine,
+                principal,
+                invoice_number,
+                today=settings.current_date(),
+                customer_number=customer_number,
+                locale=locale,
             ),
         )
 
@@ -283,6 +315,7 @@ def build_server(settings: ServerSettings) -> MCPServer:
                 description="Compare with the previous invoice, the same month last year, or the typical amount"
             ),
         ] = "previous",
+        customer_number: CustomerArg = None,
         locale: LocaleArg = None,
     ) -> Annotated[CallToolResult, out.ExplanationOut]:
         """Explain why an invoice amount differs from a baseline: causes with amounts that add up
@@ -291,12 +324,13 @@ def build_server(settings: ServerSettings) -> MCPServer:
             "explain_amount",
             invoice_number,
             locale,
-            lambda: reads.explain_amount(
+            lambda principal: reads.explain_amount(
                 settings.engine,
                 principal,
                 invoice_number,
                 today=settings.current_date(),
                 baseline=baseline,
+                customer_number=customer_number,
                 locale=locale,
             ),
         )
@@ -307,6 +341,7 @@ def build_server(settings: ServerSettings) -> MCPServer:
         days: Annotated[int, Field(ge=1, le=365, description="Calendar days to add to the current due date")],
         confirmation_token: ConfirmationArg = None,
         idempotency_key: IdempotencyArg = None,
+        customer_number: CustomerArg = None,
         locale: LocaleArg = None,
     ) -> Annotated[CallToolResult, out.DeferralOut]:
         """Give more time to pay an invoice (payment extension, anstånd). Without confirmation_token
@@ -316,8 +351,8 @@ def build_server(settings: ServerSettings) -> MCPServer:
             "grant_deferral",
             invoice_number,
             locale,
-            lambda: actions.grant_deferral(
-                action_context(locale),
+            lambda principal: actions.grant_deferral(
+                action_context(principal, customer_number, locale),
                 invoice_number,
                 days,
                 confirmation_token=confirmation_token,
@@ -334,6 +369,7 @@ def build_server(settings: ServerSettings) -> MCPServer:
         details: PaymentMethodDetails | None = None,
         confirmation_token: ConfirmationArg = None,
         idempotency_key: IdempotencyArg = None,
+        customer_number: CustomerArg = None,
         locale: LocaleArg = None,
     ) -> Annotated[CallToolResult, out.PaymentMethodChangeOut]:
         """Change how future invoices are delivered and paid. Without confirmation_token it returns a
@@ -345,8 +381,8 @@ def build_server(settings: ServerSettings) -> MCPServer:
             "change_payment_method",
             None,
             locale,
-            lambda: actions.change_payment_method(
-                action_context(locale),
+            lambda principal: actions.change_payment_method(
+                action_context(principal, customer_number, locale),
                 method,
                 detail_values,
                 confirmation_token=confirmation_token,
@@ -355,6 +391,14 @@ def build_server(settings: ServerSettings) -> MCPServer:
         )
 
     return server
+
+
+def _error_locale(settings: ServerSettings) -> texts.Locale:
+    try:
+        principal = settings.current_principal()
+    except BillingError:
+        return "sv"
+    return reads.customer_locale(settings.engine, principal)
 
 
 def dump_tools(server: MCPServer) -> list[dict[str, Any]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from importlib import resources
 
 from alembic import command
@@ -20,8 +19,6 @@ def alembic_config() -> Config:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Apply every migration up to `revision` (the newest by default)."""
-    # Alembic logs each of its plugins at INFO; only the migrations themselves are news.
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection

@@ -31,6 +31,8 @@ class Biller(SQLModel, table=True):
     swish_number: str | None = Field(default=None, max_length=12)
     industry: str = Field(max_length=20)
     default_locale: str = Field(default="sv", max_length=5)
+    # Peppol electronic address "scheme:identifier", like "0007:5568143027"; set by the e-invoice importer.
+    endpoint_id: str | None = Field(default=None, max_length=80)
 
 
 class Customer(SQLModel, table=True):
@@ -52,6 +54,8 @@ class Customer(SQLModel, table=True):
     street: str | None = Field(default=None, max_length=200)
     postal_code: str | None = Field(default=None, max_length=10)
     city: str | None = Field(default=None, max_length=100)
+    # Peppol electronic address "scheme:identifier" of an e-invoice buyer.
+    endpoint_id: str | None = Field(default=None, max_length=80)
 
 
 class Invoice(SQLModel, table=True):
@@ -87,6 +91,13 @@ class Invoice(SQLModel, table=True):
     ocr_reference: str | None = Field(default=None, max_length=25)
     payment_method_kind: str = Field(max_length=20)  # how this invoice is paid
     delivery_note: str | None = Field(default=None, max_length=500)
+    # The fields below are set by the e-invoice importer and are None for other invoices.
+    # Number of the credited invoice as the credit note states it, also when no stored invoice has it.
+    credited_invoice_number: str | None = Field(default=None, max_length=40)
+    source_format: str | None = Field(default=None, max_length=20)  # ubl_invoice | ubl_credit_note | cii
+    # SHA-256 of the parsed document, which tells a repeated import from a changed one.
+    source_hash: str | None = Field(default=None, max_length=64)
+    payee_iban: str | None = Field(default=None, max_length=34)
 
 
 class InvoiceLine(SQLModel, table=True):
@@ -215,3 +226,21 @@ class IdempotencyRecord(SQLModel, table=True):
     parameters_hash: str = Field(max_length=64)
     result: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: dt.datetime = utc_datetime_column()
+
+
+class ApiToken(SQLModel, table=True):
+    """An opaque bearer token for the HTTP transport. Only a SHA-256 hash of the token is stored."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    # First characters of the token, to recognise it in listings without revealing it.
+    token_prefix: str = Field(max_length=12)
+    name: str | None = Field(default=None, max_length=100)
+    kind: str = Field(max_length=10)  # customer | operator
+    biller_id: str = Field(foreign_key="biller.id", max_length=40)
+    customer_number: str | None = Field(default=None, max_length=40)
+    operator_id: str | None = Field(default=None, max_length=80)
+    scopes: str = Field(max_length=100)  # space-separated: read, act
+    created_at: dt.datetime = utc_datetime_column()
+    expires_at: dt.datetime | None = utc_datetime_column(nullable=True)
+    revoked_at: dt.datetime | None = utc_datetime_column(nullable=True)

@@ -45,6 +45,14 @@ def customer_for(session: Session, principal: Principal, customer_number: str | 
         NotFoundError: no such customer for this principal.
     """
     number = principal.customer_number if principal.kind == "customer" else customer_number
+    if principal.kind == "customer" and customer_number and customer_number != number:
+        # A customer may only name itself; another number reads like one that does not exist.
+        number = customer_number
+        raise NotFoundError(
+            f"customer {number} not found for biller {principal.biller_id}",
+            code="customer_not_found",
+            field="customer_number",
+        )
     if not number:
         raise NotFoundError(
             "customer_number is missing: an operator must name the customer",
