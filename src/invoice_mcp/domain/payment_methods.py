@@ -248,3 +248,21 @@ def applies_from(
     if last_issue_date is None:
         return ready
     return next_issue_date(last_issue_date, ready)
+
+
+_MASKERS = {
+    "bank_name": lambda value: value,
+    "clearing_number": lambda value: value,
+    "account_number": mask_account_number,
+    "account_holder_identity_number": lambda value: (
+        value if re.fullmatch(r"\d{6}-\d{4}", value) else mask_identity_number(re.sub(r"\D", "", value))
+    ),
+    "phone": mask_phone,
+    "email": mask_email,
+    "card_token": mask_token,
+}
+
+
+def masked_details(details: dict[str, Any]) -> dict[str, str]:
+    """Return the stored details of a method fit to show: known fields masked, others left out."""
+    return {key: _MASKERS[key](str(value)) for key, value in details.items() if key in _MASKERS and value}

@@ -30,6 +30,7 @@ from invoice_mcp.domain.errors import BillingError, InvalidFieldError
 from invoice_mcp.domain.principal import Principal
 from invoice_mcp.policy_file import PolicySet
 from invoice_mcp.server.http import principal_from_access_token
+from invoice_mcp.server.resources import register_resources
 from invoice_mcp.service import actions, reads
 from invoice_mcp.service import outputs as out
 
@@ -390,6 +391,7 @@ def build_server(settings: ServerSettings, **server_options: Any) -> MCPServer:
             ),
         )
 
+    register_resources(server, settings)
     return server
 
 

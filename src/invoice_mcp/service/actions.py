@@ -37,7 +37,7 @@ from invoice_mcp.domain.payment_methods import applies_from, validate_method_cha
 from invoice_mcp.domain.policy import BillerPolicy
 from invoice_mcp.domain.principal import Principal
 from invoice_mcp.service import outputs as out
-from invoice_mcp.service.reads import payment_instructions
+from invoice_mcp.service.reads import unpaid_issued
 from invoice_mcp.store import repository as repo
 from invoice_mcp.store.engine import serialize_on, write_session
 from invoice_mcp.store.models import (
@@ -525,7 +525,7 @@ def change_payment_method(
         recent = repo.list_invoices(session, customer, limit=1)
         last_issue = recent[0].issue_date if recent else None
         start = applies_from(method, ctx.policy.payment_methods, last_issue, ctx.today)
-        issued = _unpaid_issued(session, customer, lang, ctx.today)
+        issued = unpaid_issued(session, customer, lang, ctx.today)
         label = texts.PAYMENT_METHOD_LABELS[lang].get(method, method)
         fee = out.Money.of(validated.fee_minor, recent[0].currency if recent else "SEK", lang)
         result = out.PaymentMethodChangeOut(
@@ -601,33 +601,6 @@ def change_payment_method(
         quote=quote,
         apply=apply,
     )
-
-
-def _unpaid_issued(
-    session: Session, customer: Customer, locale: texts.Locale, today: dt.date
-) -> list[out.IssuedInvoiceOut]:
-    biller = repo.biller_by_id(session, customer.biller_id)
-    recent = repo.list_invoices(session, customer, limit=6)
-    ids = [i.id for i in recent if i.id is not None]
-    paid = repo.paid_minor_by_invoice(session, ids)
-    extensions = repo.latest_extension_by_invoice(session, ids)
-    issued = []
-    for invoice in recent:
-        balance = invoice.total_minor - paid.get(invoice.id or 0, 0)
-        if invoice.kind != "invoice" or invoice.status in ("paid", "credited", "written_off") or balance <= 0:
-            continue
-        extension = extensions.get(invoice.id or 0)
-        due = extension.new_due_date if extension else invoice.due_date
-        instructions = payment_instructions(invoice, biller, balance, due, locale, today)
-        issued.append(
-            out.IssuedInvoiceOut(
-                invoice_number=invoice.invoice_number,
-                due_date=due,
-                balance=out.Money.of(balance, invoice.currency, locale),
-                how_to_pay=instructions.text if instructions else "",
-            )
-        )
-    return issued
 
 
 def _method_message(

@@ -296,3 +296,21 @@ class ToolRefusal(OutputModel):
     reason: str | None = Field(default=None, description="The refusal in the recipient's language")
     field: str | None = None
     alternative: str | None = None
+
+
+class PaymentMethodOut(OutputModel):
+    kind: str
+    label: str
+    status: Literal["active", "pending_signature"]
+    details: dict[str, str] = Field(default_factory=dict, description="Masked details")
+    applies_from_issue_date: dt.date | None = None
+
+
+class PaymentOverview(OutputModel):
+    """How the customer pays: the method in use, a change waiting for signature, and unpaid invoices."""
+
+    customer: CustomerRef
+    current_method: PaymentMethodOut | None = None
+    pending_method: PaymentMethodOut | None = None
+    bankgiro: str | None = None
+    unpaid_invoices: list[IssuedInvoiceOut] = Field(default_factory=list)

@@ -20,11 +20,12 @@ from invoice_mcp.domain.explanation import (
     explain,
 )
 from invoice_mcp.domain.invoices import derive_status
+from invoice_mcp.domain.payment_methods import masked_details
 from invoice_mcp.domain.principal import Principal
 from invoice_mcp.domain.texts import Locale
 from invoice_mcp.service import outputs as out
 from invoice_mcp.store import repository as repo
-from invoice_mcp.store.models import Biller, Customer, Invoice
+from invoice_mcp.store.models import Biller, Customer, Invoice, PaymentMethod
 
 MAX_PAGE_SIZE = 50
 # A filter value that matches more than one status: every unpaid invoice past its due date
@@ -451,3 +452,65 @@ def _cause_out(cause: Cause, currency: str, locale: Locale) -> out.CauseOut:
         ]
         or None,
     )
+
+
+def unpaid_issued(
+    session: Session, customer: Customer, locale: texts.Locale, today: dt.date
+) -> list[out.IssuedInvoiceOut]:
+    """Return the customer's unpaid invoices among the latest six, each with how to pay it."""
+    biller = repo.biller_by_id(session, customer.biller_id)
+    recent = repo.list_invoices(session, customer, limit=6)
+    ids = [i.id for i in recent if i.id is not None]
+    paid = repo.paid_minor_by_invoice(session, ids)
+    extensions = repo.latest_extension_by_invoice(session, ids)
+    issued = []
+    for invoice in recent:
+        balance = invoice.total_minor - paid.get(invoice.id or 0, 0)
+        if invoice.kind != "invoice" or invoice.status in ("paid", "credited", "written_off") or balance <= 0:
+            continue
+        extension = extensions.get(invoice.id or 0)
+        due = extension.new_due_date if extension else invoice.due_date
+        instructions = payment_instructions(invoice, biller, balance, due, locale, today)
+        issued.append(
+            out.IssuedInvoiceOut(
+                invoice_number=invoice.invoice_number,
+                due_date=due,
+                balance=out.Money.of(balance, invoice.currency, locale),
+                how_to_pay=instructions.text if instructions else "",
+            )
+        )
+    return issued
+
+
+def _method_out(method: PaymentMethod | None, locale: Locale) -> out.PaymentMethodOut | None:
+    if method is None:
+        return None
+    return out.PaymentMethodOut(
+        kind=method.kind,
+        label=texts.PAYMENT_METHOD_LABELS[locale].get(method.kind, method.kind),
+        status=method.status,  # type: ignore[arg-type]
+        details=masked_details(method.details),
+        applies_from_issue_date=method.applies_from_issue_date,
+    )
+
+
+def payment_overview(
+    engine: Engine,
+    principal: Principal,
+    *,
+    today: dt.date,
+    customer_number: str | None = None,
+    locale: str | None = None,
+) -> out.PaymentOverview:
+    with Session(engine) as session:
+        customer = repo.customer_for(session, principal, customer_number)
+        lang = _locale(customer, locale)
+        biller = repo.biller_by_id(session, customer.biller_id)
+        pending = repo.pending_payment_methods(session, customer)
+        return out.PaymentOverview(
+            customer=_customer_ref(customer, lang),
+            current_method=_method_out(repo.active_payment_method(session, customer), lang),
+            pending_method=_method_out(pending[-1] if pending else None, lang),
+            bankgiro=biller.bankgiro,
+            unpaid_invoices=unpaid_issued(session, customer, lang, today),
+        )

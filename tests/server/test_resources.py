@@ -1,0 +1,67 @@
+"""Resources and prompts, read through the SDK client."""
+
+import json
+
+import pytest
+from mcp import Client, MCPError
+
+from tests.server.test_tools import MODES
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_invoice_resource_is_the_invoice_as_json(demo_server, mode):
+    async with Client(demo_server, mode=mode) as client:
+        templates = await client.list_resource_templates()
+        result = await client.read_resource("invoice://NV-2026-0031745")
+
+    assert [t.uri_template for t in templates.resource_templates] == ["invoice://{invoice_number}"]
+    invoice = json.loads(result.contents[0].text)
+    assert result.contents[0].mime_type == "application/json"
+    assert invoice["invoice_number"] == "NV-2026-0031745"
+    assert invoice["total"]["formatted"] == "582,00 kr"
+
+
+async def test_foreign_invoice_resource_is_not_found(demo_server):
+    async with Client(demo_server) as client:
+        with pytest.raises(MCPError) as caught:
+            await client.read_resource("invoice://AK-2026-0297434")
+
+    assert "not found" in str(caught.value)
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_payment_instructions_resource(demo_server, mode):
+    async with Client(demo_server, mode=mode) as client:
+        resources = await client.list_resources()
+        result = await client.read_resource("invoice-mcp://customer/payment-instructions")
+
+    overview = json.loads(result.contents[0].text)
+    assert "invoice-mcp://customer/payment-instructions" in [str(r.uri) for r in resources.resources]
+    assert overview["current_method"]["kind"] == "paper"
+    assert [i["invoice_number"] for i in overview["unpaid_invoices"]] == ["NV-2026-0031745"]
+    assert "OCR" in overview["unpaid_invoices"][0]["how_to_pay"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_explain_prompt_guides_to_tools(demo_server, mode):
+    async with Client(demo_server, mode=mode) as client:
+        prompts = await client.list_prompts()
+        prompt = await client.get_prompt("explain_my_invoice", {"invoice_number": "NV-2026-0031745"})
+
+    assert [p.name for p in prompts.prompts] == ["explain_my_invoice"]
+    assert all(p.description for p in prompts.prompts)
+    text = prompt.messages[0].content.text
+    assert "explain_amount" in text and "NV-2026-0031745" in text and "locale" in text
+
+
+async def test_every_tool_resource_and_prompt_has_a_description(demo_server):
+    async with Client(demo_server) as client:
+        tools = (await client.list_tools()).tools
+        resources = (await client.list_resources()).resources
+        templates = (await client.list_resource_templates()).resource_templates
+        prompts = (await client.list_prompts()).prompts
+
+    for item in [*tools, *resources, *templates, *prompts]:
+        assert item.description, item.name
