@@ -110,6 +110,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-request-seconds", type=float, default=30.0, help="http: time limit per request (default: 30)"
     )
     serve.add_argument(
+        "--dev-principal",
+        metavar="BILLER/CUSTOMER",
+        help="http, loopback only: serve without authorization, as this customer (for conformance suites "
+        "and local tools; never in production)",
+    )
+    serve.add_argument(
         "--jwt-key-file", type=Path, help="http: PEM public key or JWKS file for JWT bearer tokens"
     )
     serve.add_argument("--jwt-issuer", help="http: required JWT issuer (iss)")
@@ -298,10 +304,34 @@ def _serve_http(args: argparse.Namespace, engine, policies) -> int:  # type: ign
     )
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         logger.warning("binding to %s: put TLS in front (a reverse proxy) before exposing it", args.host)
+    if args.dev_principal:
+        return _serve_http_without_authorization(args, engine, policies, options)
     verifier = InvoiceTokenVerifier(engine=engine, jwt=jwt)
     settings = ServerSettings(engine=engine, principal=None, policies=policies, today=args.today)
     server = build_server(settings, auth=auth_settings(options), token_verifier=verifier)
     run_http(server, verifier, options)
+    return 0
+
+
+def _serve_http_without_authorization(args: argparse.Namespace, engine, policies, options) -> int:  # type: ignore[no-untyped-def]
+    from invoice_mcp.domain.principal import Principal
+    from invoice_mcp.server.app import ServerSettings, build_server
+    from invoice_mcp.server.http import run_http
+
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        raise CommandError(
+            "--dev-principal turns authorization off, so it only binds to 127.0.0.1, localhost or ::1"
+        )
+    biller, _, customer = args.dev_principal.partition("/")
+    if not biller or not customer:
+        raise CommandError(
+            f"--dev-principal '{args.dev_principal}' is invalid: use BILLER/CUSTOMER, e.g. nordvag/100234"
+        )
+    _check_principal(engine, biller, customer, policies)
+    principal = Principal(kind="customer", biller_id=biller, customer_number=customer)
+    logger.warning("authorization is off: every request acts for %s", principal.label)
+    settings = ServerSettings(engine=engine, principal=principal, policies=policies, today=args.today)
+    run_http(build_server(settings), None, options)
     return 0
 
 

@@ -179,7 +179,11 @@ class RequestGuard:
     """
 
     def __init__(
-        self, app: ASGIApp, verifier: InvoiceTokenVerifier, resource_metadata_url: str, max_seconds: float
+        self,
+        app: ASGIApp,
+        verifier: InvoiceTokenVerifier | None,
+        resource_metadata_url: str,
+        max_seconds: float,
     ) -> None:
         self.app = app
         self.verifier = verifier
@@ -231,7 +235,7 @@ class RequestGuard:
             and call["params"].get("name") in WRITE_TOOLS
             for call in calls
         )
-        if not writes:
+        if not writes or self.verifier is None:
             return False
         token = _bearer(scope)
         if token is None:
@@ -318,7 +322,7 @@ def transport_security(options: HttpOptions) -> TransportSecuritySettings:
     )
 
 
-def build_http_app(server: Any, verifier: InvoiceTokenVerifier, options: HttpOptions) -> ASGIApp:
+def build_http_app(server: Any, verifier: InvoiceTokenVerifier | None, options: HttpOptions) -> ASGIApp:
     """Wrap the server's streamable HTTP app (stateless, JSON responses) in the request guard."""
     app = server.streamable_http_app(
         stateless_http=True,
@@ -331,7 +335,7 @@ def build_http_app(server: Any, verifier: InvoiceTokenVerifier, options: HttpOpt
     return RequestGuard(app, verifier, metadata_url, options.max_request_seconds)
 
 
-def run_http(server: Any, verifier: InvoiceTokenVerifier, options: HttpOptions) -> None:
+def run_http(server: Any, verifier: InvoiceTokenVerifier | None, options: HttpOptions) -> None:
     import uvicorn
 
     app = build_http_app(server, verifier, options)

@@ -4,11 +4,13 @@ and a prompt that guides an agent through explaining an invoice."""
 from __future__ import annotations
 
 import json
+import logging
 from typing import TYPE_CHECKING
 
 import anyio
 from mcp.server.mcpserver import UserMessage
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
+from mcp_types import Completion, CompletionArgument, EmptyResult, SetLevelRequestParams
 from pydantic import BaseModel
 
 from invoice_mcp.domain.errors import BillingError, NotFoundError
@@ -18,6 +20,8 @@ if TYPE_CHECKING:
     from mcp.server import MCPServer
 
     from invoice_mcp.server.app import ServerSettings
+
+logger = logging.getLogger(__name__)
 
 PAYMENT_INSTRUCTIONS_URI = "invoice-mcp://customer/payment-instructions"
 
@@ -60,6 +64,30 @@ def register_resources(server: MCPServer, settings: ServerSettings) -> None:
             return _as_json(reads.payment_overview(settings.engine, principal, today=settings.current_date()))
 
         return await _read(read)
+
+    @server.completion()
+    async def complete(ref: object, argument: CompletionArgument, context: object) -> Completion | None:
+        """Offer the customer's invoice numbers for `invoice_number` arguments."""
+        if argument.name != "invoice_number":
+            return None
+
+        def numbers() -> list[str]:
+            return reads.invoice_numbers(settings.engine, settings.current_principal(), argument.value)
+
+        try:
+            values = await anyio.to_thread.run_sync(numbers)
+        except BillingError:
+            values = []
+        return Completion(values=values, total=len(values), has_more=False)
+
+    async def set_logging_level(_context: object, params: SetLevelRequestParams) -> EmptyResult:
+        # The server sends no log notifications yet; it accepts the level so that clients that
+        # set one before calling tools (as the 2025 protocol allows) get no error.
+        logger.info("client asked for log level %s", params.level)
+        return EmptyResult()
+
+    # MCPServer has no public hook for logging/setLevel; the low-level server takes handlers.
+    server._lowlevel_server.add_request_handler("logging/setLevel", SetLevelRequestParams, set_logging_level)
 
     @server.prompt(
         name="explain_my_invoice",

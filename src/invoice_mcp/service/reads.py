@@ -514,3 +514,14 @@ def payment_overview(
             bankgiro=biller.bankgiro,
             unpaid_invoices=unpaid_issued(session, customer, lang, today),
         )
+
+
+def invoice_numbers(engine: Engine, principal: Principal, prefix: str, limit: int = 100) -> list[str]:
+    """Return the principal's invoice numbers that start with `prefix`, newest first (for completion)."""
+    if principal.kind != "customer":
+        return []
+    with Session(engine) as session:
+        customer = repo.customer_for(session, principal)
+        invoices = repo.list_invoices(session, customer, limit=500)
+    wanted = prefix.strip().upper()
+    return [i.invoice_number for i in invoices if i.invoice_number.upper().startswith(wanted)][:limit]
