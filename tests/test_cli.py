@@ -141,3 +141,29 @@ def test_audit_rejects_unknown_action(database, capsys):
         main(["audit", "--database-url", database, "--action", "grant_deferal"])
 
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_dev_principal_only_on_loopback(database, capsys):
+    status = main(
+        [
+            "serve",
+            "--transport",
+            "http",
+            "--host",
+            "0.0.0.0",
+            "--database-url",
+            database,
+            "--dev-principal",
+            "nordvag/100234",
+        ]
+    )
+
+    assert status == 2
+    assert "only binds to 127.0.0.1" in capsys.readouterr().err
+
+
+def test_http_refuses_stdio_principal_options(database, capsys):
+    status = main(["serve", "--transport", "http", "--database-url", database, "--biller", "nordvag"])
+
+    assert status == 2
+    assert "each bearer token names its principal" in capsys.readouterr().err

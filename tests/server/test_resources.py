@@ -65,3 +65,20 @@ async def test_every_tool_resource_and_prompt_has_a_description(demo_server):
 
     for item in [*tools, *resources, *templates, *prompts]:
         assert item.description, item.name
+
+
+async def test_invoice_number_completion(demo_server):
+    from mcp_types import PromptReference, ResourceTemplateReference
+
+    async with Client(demo_server, mode="legacy") as client:
+        template = await client.complete(
+            ResourceTemplateReference(type="ref/resource", uri="invoice://{invoice_number}"),
+            {"name": "invoice_number", "value": "nv-2026-003"},
+        )
+        prompt = await client.complete(
+            PromptReference(type="ref/prompt", name="explain_my_invoice"),
+            {"name": "invoice_number", "value": ""},
+        )
+
+    assert template.completion.values == ["NV-2026-0031745", "NV-2026-0030045"]
+    assert len(prompt.completion.values) == 13
