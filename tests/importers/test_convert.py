@@ -328,11 +328,18 @@ def test_hash_ignores_formatting():
 
 
 def test_amount_beyond_store_range_is_refused():
-    # 30 000 000.00 SEK does not fit the 32-bit INTEGER columns of PostgreSQL.
+    # The amount columns are 64-bit; 10**19 minor units do not fit.
     with pytest.raises(InvalidDocumentError) as raised:
-        plan_invoice(document_with_lines(3_000_000_000))
+        plan_invoice(document_with_lines(10**19))
 
-    assert "is larger than the store keeps (2147483647 minor units)" in raised.value.message
+    assert "is larger than the store keeps (9223372036854775807 minor units)" in raised.value.message
+
+
+def test_thirty_million_kronor_fits():
+    # 30 000 000.00 SEK needs more than 32 bits.
+    planned = plan_invoice(document_with_lines(3_000_000_000))
+
+    assert planned is not None
 
 
 def test_quantity_beyond_store_range_is_refused():

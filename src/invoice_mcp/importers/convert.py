@@ -46,8 +46,8 @@ DESCRIPTION_MAX_LENGTH = 300
 OCR_MAX_LENGTH = 25
 QUANTITY_STEP = Decimal("0.001")  # InvoiceLine.quantity is Numeric(18, 3)
 UNIT_PRICE_STEP = Decimal("0.0001")  # InvoiceLine.unit_price_minor is Numeric(18, 4)
-# Amount columns are INTEGER, which PostgreSQL keeps in 32 bits: 21 474 836.47 SEK at most.
-MAX_STORED_MINOR = 2**31 - 1
+# Amount columns are BIGINT (64 bits).
+MAX_STORED_MINOR = 2**63 - 1
 MAX_QUANTITY = Decimal(10) ** 15  # 18 digits, 3 of them decimals
 MAX_UNIT_PRICE = Decimal(10) ** 14  # 18 digits, 4 of them decimals
 

@@ -1,7 +1,7 @@
 """SQLModel tables of the billing store.
 
 Money is stored as integer minor units (öre for SEK) next to an ISO 4217
-currency code. Dates are calendar dates; instants are stored in UTC and
+currency code, in 64-bit columns. Dates are calendar dates; instants are stored in UTC and
 returned as timezone-aware datetimes by the repository.
 """
 
@@ -11,7 +11,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Numeric, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Numeric, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -81,10 +81,10 @@ class Invoice(SQLModel, table=True):
     period_start: dt.date | None = None
     period_end: dt.date | None = None
     currency: str = Field(default="SEK", max_length=3)
-    net_total_minor: int
-    vat_total_minor: int
-    rounding_minor: int = 0
-    total_minor: int
+    net_total_minor: int = Field(sa_type=BigInteger)
+    vat_total_minor: int = Field(sa_type=BigInteger)
+    rounding_minor: int = Field(default=0, sa_type=BigInteger)
+    total_minor: int = Field(sa_type=BigInteger)
     # open | paid | reminded | collection | credited | written_off
     status: str = Field(max_length=12)
     reminder_count: int = 0
@@ -122,9 +122,9 @@ class InvoiceLine(SQLModel, table=True):
     unit: str | None = Field(default=None, max_length=12)
     # Net price per unit in minor units; may carry fractions of an öre (energy prices).
     unit_price_minor: Decimal | None = Field(default=None, sa_column=Column(Numeric(18, 4), nullable=True))
-    net_amount_minor: int
+    net_amount_minor: int = Field(sa_type=BigInteger)
     vat_rate_basis_points: int = 0  # 2500 = 25 %
-    vat_amount_minor: int = 0
+    vat_amount_minor: int = Field(default=0, sa_type=BigInteger)
     period_start: dt.date | None = None
     period_end: dt.date | None = None
     country_code: str | None = Field(default=None, max_length=2)  # where usage happened
@@ -136,7 +136,7 @@ class Payment(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     invoice_id: int = Field(foreign_key="invoice.id", index=True)
     paid_on: dt.date
-    amount_minor: int
+    amount_minor: int = Field(sa_type=BigInteger)
     currency: str = Field(default="SEK", max_length=3)
     method: str = Field(max_length=20)
     reference: str | None = Field(default=None, max_length=40)
@@ -170,7 +170,7 @@ class PaymentExtension(SQLModel, table=True):
     customer_id: int = Field(foreign_key="customer.id", index=True)
     original_due_date: dt.date
     new_due_date: dt.date
-    fee_minor: int = 0
+    fee_minor: int = Field(default=0, sa_type=BigInteger)
     reminders_paused_until: dt.date
     granted_at: dt.datetime = utc_datetime_column()
     granted_by: str = Field(max_length=120)
