@@ -82,3 +82,19 @@ async def test_invoice_number_completion(demo_server):
 
     assert template.completion.values == ["NV-2026-0031745", "NV-2026-0030045"]
     assert len(prompt.completion.values) == 13
+
+
+async def test_invoice_view_is_an_app_resource(demo_server):
+    from mcp.server.apps import APP_MIME_TYPE
+
+    from invoice_mcp.server.view import VIEW_URI, invoice_view_html
+
+    async with Client(demo_server) as client:
+        tools = {tool.name: tool for tool in (await client.list_tools()).tools}
+        view = await client.read_resource(VIEW_URI)
+
+    assert view.contents[0].mime_type == APP_MIME_TYPE
+    assert view.contents[0].text == invoice_view_html()
+    for name in ("explain_amount", "get_invoice"):
+        assert tools[name].meta["ui"]["resourceUri"] == VIEW_URI
+    assert "ui" not in (tools["grant_deferral"].meta or {})

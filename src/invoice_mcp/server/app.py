@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from mcp.server import MCPServer
+from mcp.server.apps import Apps
 from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
@@ -31,6 +32,7 @@ from invoice_mcp.domain.principal import Principal
 from invoice_mcp.policy_file import PolicySet
 from invoice_mcp.server.http import principal_from_access_token
 from invoice_mcp.server.resources import register_resources
+from invoice_mcp.server.view import VIEW_URI, invoice_view_html
 from invoice_mcp.service import actions, reads
 from invoice_mcp.service import outputs as out
 
@@ -126,6 +128,8 @@ IdempotencyArg = Annotated[
     ),
 ]
 
+# explain_amount and get_invoice render in the interactive invoice view on clients with MCP Apps.
+VIEW_META = {"ui": {"resourceUri": VIEW_URI}}
 READ_ONLY = ToolAnnotations(
     read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False
 )
@@ -212,11 +216,21 @@ def build_server(settings: ServerSettings, **server_options: Any) -> MCPServer:
 
     `server_options` go to MCPServer: the HTTP deployment passes `auth` and `token_verifier`.
     """
+    apps = Apps()
+    apps.add_html_resource(
+        VIEW_URI,
+        invoice_view_html(),
+        name="invoice-view",
+        title="Invoice view",
+        description="Interactive invoice view for explain_amount and get_invoice results (MCP Apps)",
+        prefers_border=True,
+    )
     server = InvoiceServer(
         "invoice-mcp",
         version=__version__,
         instructions=INSTRUCTIONS,
         locale_for_errors=lambda: _error_locale(settings),
+        extensions=[apps],
         **server_options,
     )
 
@@ -288,7 +302,7 @@ def build_server(settings: ServerSettings, **server_options: Any) -> MCPServer:
             ),
         )
 
-    @server.tool(annotations=READ_ONLY)
+    @server.tool(annotations=READ_ONLY, meta=VIEW_META)
     def get_invoice(
         invoice_number: InvoiceNumberArg, customer_number: CustomerArg = None, locale: LocaleArg = None
     ) -> Annotated[CallToolResult, out.InvoiceDetail]:
@@ -307,7 +321,7 @@ def build_server(settings: ServerSettings, **server_options: Any) -> MCPServer:
             ),
         )
 
-    @server.tool(annotations=READ_ONLY)
+    @server.tool(annotations=READ_ONLY, meta=VIEW_META)
     def explain_amount(
         invoice_number: InvoiceNumberArg,
         baseline: Annotated[
