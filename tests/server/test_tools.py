@@ -265,7 +265,7 @@ async def test_bad_argument_is_a_coded_refusal(demo_server, mode):
     assert body["code"] == "invalid_argument"
     assert body["field"] == "days"
     assert "0" in body["message"] and "greater than or equal to 1" in body["message"]
-    assert body["reason"] == "Uppgiften days är inte giltig."
+    assert body["reason"] == "Uppgiften antal dagar är inte giltig."
 
 
 async def test_bad_string_argument_is_not_echoed(demo_server):

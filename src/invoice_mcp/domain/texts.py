@@ -421,6 +421,39 @@ _REFUSAL_REASONS: dict[str, dict[str, str]] = {
         "currency_mismatch": "The invoices are in different currencies and cannot be compared.",
     },
 }
+# Argument names as the recipient would call them, for refusal reasons.
+FIELD_LABELS: dict[str, dict[str, str]] = {
+    "sv": {
+        "days": "antal dagar",
+        "invoice_number": "fakturanummer",
+        "customer_number": "kundnummer",
+        "method": "betalsätt",
+        "details.clearing_number": "clearingnummer",
+        "details.account_number": "kontonummer",
+        "details.account_holder_identity_number": "kontoinnehavarens personnummer",
+        "details.email": "e-postadress",
+        "details.phone": "mobilnummer",
+        "details.card_token": "kortreferens",
+        "details.bank_name": "bankens namn",
+        "idempotency_key": "idempotensnyckel",
+        "confirmation_token": "bekräftelse",
+    },
+    "en": {
+        "days": "number of days",
+        "invoice_number": "invoice number",
+        "customer_number": "customer number",
+        "method": "payment method",
+        "details.clearing_number": "clearing number",
+        "details.account_number": "account number",
+        "details.account_holder_identity_number": "account holder's personal identity number",
+        "details.email": "e-mail address",
+        "details.phone": "mobile number",
+        "details.card_token": "card reference",
+        "details.bank_name": "bank name",
+        "idempotency_key": "idempotency key",
+        "confirmation_token": "confirmation",
+    },
+}
 _GENERAL_REASON = {
     "sv": "Det gick inte att genomföra. Kontakta kundtjänst om det behövs.",
     "en": "That could not be done. Please contact customer service if needed.",
@@ -433,6 +466,8 @@ def refusal_reason(code: str, locale: Locale, details: dict[str, Any] | None = N
     if template is None:
         return _GENERAL_REASON[locale]
     values = dict(details or {})
+    if isinstance(values.get("field"), str):
+        values["field"] = FIELD_LABELS[locale].get(values["field"], values["field"])
     if "offered" in values and isinstance(values["offered"], list):
         values["offered"] = ", ".join(
             PAYMENT_METHOD_LABELS[locale].get(kind, kind) for kind in values["offered"]
