@@ -324,3 +324,19 @@ async def test_swish_needs_biller_swish_number(demo_engine):
     assert body["code"] == "method_not_offered"
     assert "swish" not in body["offered"]
     assert "Swish" not in body["reason"]
+
+
+async def test_filtered_list_reports_progress(demo_server):
+    updates = []
+
+    async def on_progress(progress, total, message):
+        updates.append((progress, message))
+
+    async with Client(demo_server, mode="legacy") as client:
+        result = await client.call_tool(
+            "list_invoices", {"status": "paid", "limit": 3}, progress_callback=on_progress
+        )
+
+    assert len(result.structured_content["invoices"]) == 3
+    # Every fourth-newest invoice onwards is paid, so filling three needs a second page of three.
+    assert updates and updates[0][0] == 1

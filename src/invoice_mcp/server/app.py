@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
+import anyio
 from mcp.server import MCPServer
 from mcp.server.apps import Apps
 from mcp.server.auth.middleware.auth_context import get_access_token
@@ -266,7 +267,8 @@ def build_server(settings: ServerSettings, **server_options: Any) -> MCPServer:
         )
 
     @server.tool(annotations=READ_ONLY)
-    def list_invoices(
+    async def list_invoices(
+        ctx: Context[Any, Any],
         status: Annotated[
             Literal[
                 "open", "partly_paid", "paid", "overdue", "reminded", "collection", "credited", "written_off"
@@ -284,22 +286,30 @@ def build_server(settings: ServerSettings, **server_options: Any) -> MCPServer:
         locale: LocaleArg = None,
     ) -> Annotated[CallToolResult, out.InvoiceList]:
         """List the recipient's invoices and credit notes, newest first, with status and balance."""
-        return run(
-            "list_invoices",
-            None,
-            locale,
-            lambda principal: reads.list_invoices(
-                settings.engine,
-                principal,
-                today=settings.current_date(),
-                status=status,
-                issued_from=issued_from,
-                issued_to=issued_to,
-                cursor=cursor,
-                limit=limit,
-                customer_number=customer_number,
-                locale=locale,
-            ),
+
+        def report_page(pages_read: int, matches: int) -> None:
+            # A filtered list can read many pages; tell a client that asked for progress.
+            anyio.from_thread.run(ctx.report_progress, pages_read, None, f"{matches} invoices found")
+
+        return await anyio.to_thread.run_sync(
+            lambda: run(
+                "list_invoices",
+                None,
+                locale,
+                lambda principal: reads.list_invoices(
+                    settings.engine,
+                    principal,
+                    today=settings.current_date(),
+                    status=status,
+                    issued_from=issued_from,
+                    issued_to=issued_to,
+                    cursor=cursor,
+                    limit=limit,
+                    customer_number=customer_number,
+                    locale=locale,
+                    on_page=report_page,
+                ),
+            )
         )
 
     @server.tool(annotations=READ_ONLY, meta=VIEW_META)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
 
@@ -89,7 +90,13 @@ def list_invoices(
     limit: int = 12,
     customer_number: str | None = None,
     locale: str | None = None,
+    on_page: Callable[[int, int], None] | None = None,
 ) -> out.InvoiceList:
+    """List a customer's invoices newest first.
+
+    With a status filter it may read several pages of invoices to fill one page of
+    results; `on_page(pages_read, matches)` is called after each, for progress reports.
+    """
     if not 1 <= limit <= MAX_PAGE_SIZE:
         raise InvalidFieldError("limit", limit, f"1 to {MAX_PAGE_SIZE}")
     if issued_from and issued_to and issued_from > issued_to:
@@ -104,7 +111,11 @@ def list_invoices(
         # here, fetching further pages until this one is full or the invoices run out.
         summaries: list[out.InvoiceSummary] = []
         next_cursor: str | None = None
+        pages_read = 0
         while next_cursor is None:
+            if on_page is not None and pages_read:
+                on_page(pages_read, len(summaries))
+            pages_read += 1
             rows = repo.list_invoices(
                 session,
                 customer,
