@@ -3,7 +3,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlmodel import SQLModel
 
 from invoice_mcp.store.engine import make_engine
-from invoice_mcp.store.migrate import current_revision, head_revision, upgrade
+from invoice_mcp.store.migrate import HEAD_REVISION, current_revision, head_revision, upgrade
 
 
 def test_migrations_create_the_models_schema(store_url):
@@ -26,3 +26,7 @@ def test_upgrade_twice_changes_nothing(tmp_path):
 
     assert current_revision(engine) == head_revision()
     engine.dispose()
+
+
+def test_head_constant_matches_the_migration_scripts():
+    assert head_revision() == HEAD_REVISION

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from invoice_mcp.domain.errors import InvalidFieldError
 
@@ -60,23 +61,30 @@ def minor_units_exponent(currency: str) -> int:
 
 def format_money(amount_minor: int, currency: str, locale: str) -> str:
     """Format an amount in minor units: 124900 SEK is "1 249,00 kr" in sv and "SEK 1,249.00" in en."""
-    from babel.numbers import format_currency, get_currency_symbol
-
     if isinstance(amount_minor, bool) or not isinstance(amount_minor, int):
         raise InvalidFieldError("amount_minor", repr(amount_minor), "an integer number of minor units")
+    babel_locale, code, exponent, pattern, symbol = _money_format(currency, locale)
+    amount = Decimal(amount_minor).scaleb(-exponent)
+    text = pattern.apply(amount, babel_locale, currency=code, currency_digits=False)
+    text = _space_letter_symbol(text, symbol)
+    return text.translate(_PLAIN_TEXT)
+
+
+@lru_cache(maxsize=256)
+def _money_format(currency: str, locale: str) -> tuple[Any, str, int, Any, str]:
+    """Return the locale, currency code, exponent, parsed pattern and symbol, parsed once per pair.
+
+    Every amount in every result is formatted, so the Babel lookups are kept out of the loop.
+    """
+    from babel.numbers import get_currency_symbol, parse_pattern
+
     code = _check_currency(currency)
     babel_locale = _parse_locale(locale)
     exponent = minor_units_exponent(code)
-    amount = Decimal(amount_minor).scaleb(-exponent)
-
-    pattern = babel_locale.currency_formats["standard"].pattern
+    raw = babel_locale.currency_formats["standard"].pattern
     decimals = "0." + "0" * exponent if exponent else "0"
-    pattern = _PATTERN_DECIMALS.sub(decimals, pattern)
-    text = format_currency(amount, code, format=pattern, locale=babel_locale, currency_digits=False)
-
-    symbol = get_currency_symbol(code, locale=babel_locale)
-    text = _space_letter_symbol(text, symbol)
-    return text.translate(_PLAIN_TEXT)
+    pattern = parse_pattern(_PATTERN_DECIMALS.sub(decimals, raw))
+    return babel_locale, code, exponent, pattern, get_currency_symbol(code, locale=babel_locale)
 
 
 def _space_letter_symbol(text: str, symbol: str) -> str:

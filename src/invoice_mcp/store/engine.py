@@ -16,6 +16,10 @@ from sqlmodel import Session, create_engine
 logger = logging.getLogger(__name__)
 
 DATABASE_URL_ENV = "INVOICE_MCP_DATABASE_URL"
+POOL_SIZE_ENV = "INVOICE_MCP_DB_POOL_SIZE"
+# Database connections per server process (not SQLite). Sync tools run on up to 40 worker
+# threads; a call that finds the pool empty waits up to 30 s for a connection.
+DEFAULT_POOL_SIZE = 20
 # How long an SQLite connection waits for another writer before failing, in milliseconds.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -44,7 +48,12 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     """
     if url.startswith("sqlite"):
         return _make_sqlite_engine(url, echo=echo)
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    # A fixed pool: overflow connections are closed when returned, and under load that meant
+    # a new PostgreSQL connection for about every third call.
+    pool_size = int(os.environ.get(POOL_SIZE_ENV, DEFAULT_POOL_SIZE))
+    return create_engine(
+        url, echo=echo, pool_pre_ping=True, pool_size=pool_size, max_overflow=0, pool_timeout=30
+    )
 
 
 def _make_sqlite_engine(url: str, *, echo: bool) -> Engine:

@@ -75,7 +75,7 @@ class Invoice(SQLModel, table=True):
     customer_id: int = Field(foreign_key="customer.id")
     invoice_number: str = Field(max_length=40)
     kind: str = Field(default="invoice", max_length=12)  # invoice | credit_note
-    credited_invoice_id: int | None = Field(default=None, foreign_key="invoice.id")
+    credited_invoice_id: int | None = Field(default=None, foreign_key="invoice.id", index=True)
     issue_date: dt.date
     due_date: dt.date
     period_start: dt.date | None = None

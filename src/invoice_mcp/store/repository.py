@@ -210,7 +210,15 @@ def earlier_invoices(
 
 
 def credit_notes_for(session: Session, invoice: Invoice) -> list[Invoice]:
-    return list(session.exec(select(Invoice).where(Invoice.credited_invoice_id == invoice.id)).all())
+    # A credit note goes to the customer of the invoice it credits; the customer filter
+    # keeps the lookup on the customer's own invoices.
+    return list(
+        session.exec(
+            select(Invoice).where(
+                Invoice.customer_id == invoice.customer_id, Invoice.credited_invoice_id == invoice.id
+            )
+        ).all()
+    )
 
 
 def active_payment_method(session: Session, customer: Customer) -> PaymentMethod | None:
