@@ -73,7 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_log_level_option(parser, default=os.environ.get(ENV_LOG_LEVEL))
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    serve = commands.add_parser("serve", help="serve MCP over stdio for one customer")
+    serve = commands.add_parser(
+        "serve", help="serve MCP: over stdio for one customer, or over HTTP with bearer tokens"
+    )
     _add_database_option(serve)
     serve.add_argument(
         "--transport",
@@ -315,6 +317,9 @@ def _serve_http(args: argparse.Namespace, engine, policies) -> int:  # type: ign
         logger.warning("binding to %s: put TLS in front (a reverse proxy) before exposing it", args.host)
     if args.dev_principal:
         return _serve_http_without_authorization(args, engine, policies, options)
+    _warn_unknown_policy_billers(engine, policies)
+    # The SDK logs every stateless request's session end at INFO.
+    logging.getLogger("mcp.server.streamable_http").setLevel(logging.WARNING)
     verifier = InvoiceTokenVerifier(engine=engine, jwt=jwt)
     settings = ServerSettings(engine=engine, principal=None, policies=policies, today=args.today)
     server = build_server(settings, auth=auth_settings(options), token_verifier=verifier)
@@ -347,6 +352,7 @@ def _serve_http_without_authorization(args: argparse.Namespace, engine, policies
 def cmd_token(args: argparse.Namespace) -> int:
     from invoice_mcp.domain.principal import Principal
     from invoice_mcp.service import tokens
+    from invoice_mcp.store.repository import as_utc
 
     engine = _engine(args.database_url)
     now = dt.datetime.now(dt.UTC)
@@ -374,7 +380,10 @@ def cmd_token(args: argparse.Namespace) -> int:
         return 0
     if args.token_command == "list":
         for row in tokens.list_tokens(engine, args.biller):
-            state = "revoked" if row.revoked_at else "active"
+            expires_at = as_utc(row.expires_at)
+            state = (
+                "revoked" if row.revoked_at else "expired" if expires_at and expires_at <= now else "active"
+            )
             who = row.customer_number if row.kind == "customer" else row.operator_id
             expires = row.expires_at.date().isoformat() if row.expires_at else "never"
             print(
@@ -406,8 +415,21 @@ def _check_principal(engine, biller_id: str, customer_number: str, policies) -> 
         ).first()
     if customer is None:
         raise CommandError(f"customer '{customer_number}' not found for biller '{biller_id}'")
+    _warn_unknown_policy_billers(engine, policies)
+
+
+def _warn_unknown_policy_billers(engine, policies) -> None:  # type: ignore[no-untyped-def]
+    from sqlmodel import Session, select
+
+    from invoice_mcp.store.models import Biller
+
+    with Session(engine) as session:
+        known = set(session.exec(select(Biller.id)).all())
     for unknown in sorted(set(policies.per_biller) - known):
-        logger.warning("the policy file has a section for biller '%s', which is not in the database", unknown)
+        logger.warning(
+            "the policy file has a section for biller '%s', which is not in the database; its rules are unused",
+            unknown,
+        )
 
 
 def cmd_db(args: argparse.Namespace) -> int:
@@ -512,12 +534,18 @@ def main(argv: list[str] | None = None) -> int:
         "token": cmd_token,
         "import": cmd_import,
     }
+    from sqlalchemy.exc import OperationalError
+
     from invoice_mcp.domain.errors import BillingError
 
     try:
         return handlers[args.command](args)
     except (CommandError, BillingError) as exc:
         print(f"invoice-mcp: error: {exc}", file=sys.stderr)
+        return 2
+    except OperationalError as exc:
+        # Connection failures: one line, without the SQL or the URL's password.
+        print(f"invoice-mcp: error: the database is unavailable: {exc.orig}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         # The reader went away (`invoice-mcp audit | head`); send the rest of the output nowhere.

@@ -208,3 +208,46 @@ def test_mandate_activation_without_pending_is_not_found(demo_engine):
     error = error_of(lambda: actions.activate_autogiro_mandate(demo_engine, operator, "100234", NOW))
 
     assert error.code == "no_pending_mandate"
+
+
+def test_used_token_with_other_days_is_a_token_mismatch(demo_engine):
+    ctx = context(demo_engine)
+    quote = actions.grant_deferral(ctx, ANNA_LATEST, 14)
+    actions.grant_deferral(ctx, ANNA_LATEST, 14, confirmation_token=quote.confirmation_token)
+
+    error = error_of(
+        lambda: actions.grant_deferral(ctx, ANNA_LATEST, 20, confirmation_token=quote.confirmation_token)
+    )
+
+    assert error.code == "confirmation_token_mismatch"
+
+
+def test_confirmation_accepts_the_invoice_number_in_any_case(demo_engine):
+    ctx = context(demo_engine)
+    quote = actions.grant_deferral(ctx, ANNA_LATEST, 14)
+
+    granted = actions.grant_deferral(
+        ctx, ANNA_LATEST.lower(), 14, confirmation_token=quote.confirmation_token
+    )
+
+    assert granted.status == "granted"
+
+
+def test_new_email_address_is_a_change(demo_engine):
+    ctx = context(demo_engine, policy=BillerPolicy(confirmation=ConfirmationPolicy(required=False)))
+    actions.change_payment_method(ctx, "email_pdf", {"email": "anna@example.se"})
+
+    again = error_of(lambda: actions.change_payment_method(ctx, "email_pdf", {"email": "anna@example.se"}))
+    changed = actions.change_payment_method(ctx, "email_pdf", {"email": "anna.lindqvist@example.se"})
+
+    assert again.code == "method_unchanged"
+    assert changed.status == "applied"
+
+
+def test_switching_away_withdraws_pending_mandate(demo_engine):
+    ctx = context(demo_engine, policy=BillerPolicy(confirmation=ConfirmationPolicy(required=False)))
+    actions.change_payment_method(ctx, "autogiro", AUTOGIRO)
+
+    result = actions.change_payment_method(ctx, "kivra", {})
+
+    assert "Autogiromedgivandet som väntar på underskrift dras tillbaka." in result.message

@@ -65,6 +65,7 @@ def validate_method_change(
     customer_kind: str,
     today: dt.date,
     has_pending_mandate: bool = False,
+    current_details: dict[str, Any] | None = None,
 ) -> ValidatedMethod:
     """Check a requested method and its details against the rules and the biller's offer.
 
@@ -92,8 +93,6 @@ def validate_method_change(
             code="method_not_offered",
             offered=list(policy.offered),
         )
-    if kind == current_kind and kind != "autogiro" and not has_pending_mandate:
-        raise RefusedError(f"payment method '{kind}' is already in use", code="method_unchanged")
     required = REQUIRED_DETAILS[kind]
     allowed = set(required) | set(OPTIONAL_DETAILS.get(kind, ()))
     for name in details:
@@ -115,6 +114,17 @@ def validate_method_change(
             stored, masked = validator(details, customer_kind, today)
         except InvalidFieldError as error:
             raise _as_detail_error(error) from error
+    # The same method with new details (another e-mail address or phone) is a change; the
+    # same method with the same details is not, unless it withdraws a pending mandate.
+    if (
+        kind == current_kind
+        and kind != "autogiro"
+        and not has_pending_mandate
+        and stored == (current_details or {})
+    ):
+        raise RefusedError(
+            f"payment method '{kind}' is already in use with these details", code="method_unchanged"
+        )
     status = "pending_signature" if kind == "autogiro" else "active"
     fee = policy.paper_invoice_fee_minor if kind == "paper" else 0
     return ValidatedMethod(kind=kind, status=status, details=stored, masked_details=masked, fee_minor=fee)

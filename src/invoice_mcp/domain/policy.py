@@ -7,7 +7,7 @@ defines their shape and the allowed values.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -31,9 +31,9 @@ class DeferralPolicy(BaseModel):
 class PaymentMethodPolicy(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    offered: tuple[PaymentMethodKind, ...] = PAYMENT_METHOD_KINDS  # type: ignore[assignment]
+    offered: tuple[PaymentMethodKind, ...] = Field(default=PAYMENT_METHOD_KINDS, min_length=1)  # type: ignore[assignment]
     paper_invoice_fee_minor: int = Field(default=2900, ge=0)
-    lead_days: dict[PaymentMethodKind, int] = Field(
+    lead_days: dict[PaymentMethodKind, Annotated[int, Field(ge=0, le=365)]] = Field(
         default_factory=lambda: {
             "autogiro": 21,
             "e_invoice": 5,

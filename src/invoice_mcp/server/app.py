@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
@@ -25,6 +26,7 @@ from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp_types import CallToolResult, InputRequiredResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
 from invoice_mcp import __version__
 from invoice_mcp.domain import texts
@@ -174,19 +176,25 @@ def error_result(error: BillingError, locale: texts.Locale) -> CallToolResult:
 def argument_error(tool: str, error: ValidationError) -> InvalidFieldError:
     """Turn the SDK's argument validation failure into an error that names the field and the rule.
 
-    The rejected value is left out when it is a string: it may be a card or identity number.
+    A rejected string is shown only when it is short and has no run of four digits, because
+    it may be a card or identity number.
     """
     first = error.errors()[0]
     field = ".".join(str(part) for part in first["loc"]) or "arguments"
     value = first.get("input")
-    shown = value if isinstance(value, int | float | bool) else None
     allowed = first["msg"][0].lower() + first["msg"][1:]
     more = len(error.errors()) - 1
     if more:
         allowed += f" (and {more} more problem{'s' if more > 1 else ''})"
-    return InvalidFieldError(
-        field, shown if shown is not None else "(not shown)", allowed, code="invalid_argument"
-    )
+    if first["type"] == "missing":
+        shown: Any = None
+    elif isinstance(value, int | float | bool) or (
+        isinstance(value, str) and len(value) <= 40 and not re.search(r"\d{4}", value)
+    ):
+        shown = value
+    else:
+        shown = "(not shown)"
+    return InvalidFieldError(field, shown, allowed, code="invalid_argument")
 
 
 class InvoiceServer(MCPServer):
@@ -244,6 +252,14 @@ def build_server(settings: ServerSettings, **server_options: Any) -> MCPServer:
         principal = settings.current_principal()
         try:
             result = call(principal)
+        except OperationalError:
+            logger.exception("tool=%s principal=%s database error", tool, principal.label)
+            error = BillingError(
+                "the billing database is busy or unavailable; nothing was changed, try again shortly",
+                code="database_unavailable",
+                retryable=True,
+            )
+            return error_result(error, texts.pick_locale(locale))
         except BillingError as error:
             logger.info(
                 "tool=%s principal=%s invoice=%s outcome=%s", tool, principal.label, invoice, error.code

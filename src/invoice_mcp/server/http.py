@@ -90,6 +90,8 @@ class InvoiceTokenVerifier:
     def _verify_opaque(self, token: str) -> AccessToken | None:
         resolved = resolve_token(self.engine, token, self.clock())
         if resolved is None:
+            # The first characters identify the token in `token list` without revealing it.
+            logger.info("API token %s… rejected: unknown, revoked or expired", token[:10])
             return None
         expires = int(resolved.expires_at.timestamp()) if resolved.expires_at else None
         return _access_token(token, resolved.principal, resolved.scopes, expires)

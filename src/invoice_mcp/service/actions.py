@@ -160,6 +160,13 @@ def _stored_result(
     if record is None:
         return None
     if record.action != action or record.parameters_hash != params_hash:
+        if key.startswith(TOKEN_KEY_PREFIX):
+            raise ConfirmationError(
+                "confirmation_token was already used for a request with other parameters; call again "
+                "without a token for a new quote",
+                code="confirmation_token_mismatch",
+                field="confirmation_token",
+            )
         raise ConfirmationError(
             f"idempotency_key '{key}' was already used for another request; use a new key for a new action",
             code="idempotency_key_reused",
@@ -168,8 +175,11 @@ def _stored_result(
     return model.model_validate({**record.result, "replayed": True})
 
 
+TOKEN_KEY_PREFIX = "token:"
+
+
 def _token_key(token: str) -> str:
-    return "token:" + _hash(token)[:40]
+    return TOKEN_KEY_PREFIX + _hash(token)[:40]
 
 
 def _run_action(
@@ -391,6 +401,8 @@ def _deferral_out(quote: DeferralQuote, status: str, locale: texts.Locale) -> ou
             "Ny förfallodag blir" if status == "needs_confirmation" else "Anstånd beviljat. Ny förfallodag är"
         )
         message = f"{verb} {new_due}. Påminnelser pausas till dess."
+        if quote.new_due_date != quote.requested_due_date:
+            message += f" {texts.format_day(quote.requested_due_date, locale)} är inte en bankdag, så dagen flyttas fram."
         if quote.interest_minor:
             message += (
                 f" Ränta på {interest.formatted} ({quote.interest_percent_per_year} % per år räknat från "
@@ -405,6 +417,8 @@ def _deferral_out(quote: DeferralQuote, status: str, locale: texts.Locale) -> ou
             else "Extension granted. The new due date is"
         )
         message = f"{verb} {new_due}. Reminders are paused until then."
+        if quote.new_due_date != quote.requested_due_date:
+            message += f" {texts.format_day(quote.requested_due_date, locale)} is not a bank day, so it moves forward."
         if quote.interest_minor:
             message += (
                 f" Interest of {interest.formatted} ({quote.interest_percent_per_year} % a year from the "
@@ -435,8 +449,8 @@ def grant_deferral(
     idempotency_key: str | None = None,
 ) -> out.DeferralOut:
     """Quote, or with a confirmation token apply, a payment extension of `days` days."""
-    parameters: dict[str, Any] = {"invoice_number": invoice_number, "days": days}
-    if ctx.customer_number is not None:
+    parameters: dict[str, Any] = {"invoice_number": invoice_number.strip().upper(), "days": days}
+    if ctx.principal.kind == "operator" and ctx.customer_number is not None:
         parameters["customer_number"] = ctx.customer_number
 
     def evaluate(session: Session, customer: Customer, *, lock: bool) -> tuple[Invoice, DeferralQuote]:
@@ -501,7 +515,7 @@ def change_payment_method(
 ) -> out.PaymentMethodChangeOut:
     """Quote, or with a confirmation token apply, a switch to another payment method."""
     raw_parameters: dict[str, Any] = {"method": method, "details": details}
-    if ctx.customer_number is not None:
+    if ctx.principal.kind == "operator" and ctx.customer_number is not None:
         raw_parameters["customer_number"] = ctx.customer_number
 
     def evaluate(session: Session, customer: Customer) -> tuple[out.PaymentMethodChangeOut, dict[str, Any]]:
@@ -521,7 +535,9 @@ def change_payment_method(
             customer_kind=customer.kind,
             today=ctx.today,
             has_pending_mandate=bool(repo.pending_payment_methods(session, customer)),
+            current_details=current.details if current else None,
         )
+        withdrawn = [m.kind for m in repo.pending_payment_methods(session, customer) if method != "autogiro"]
         recent = repo.list_invoices(session, customer, limit=1)
         last_issue = recent[0].issue_date if recent else None
         start = applies_from(method, ctx.policy.payment_methods, last_issue, ctx.today)
@@ -538,7 +554,9 @@ def change_payment_method(
             fee_per_invoice=fee,
             applies_from_issue_date=start,
             already_issued=issued,
-            message=_method_message(label, validated.status, start, bool(issued), lang, fee=fee),
+            message=_method_message(
+                label, validated.status, start, bool(issued), lang, fee=fee, withdraws_mandate=bool(withdrawn)
+            ),
         )
         return result, validated.details
 
@@ -552,7 +570,8 @@ def change_payment_method(
         result, stored_details = evaluate(session, customer)
         assert customer.id is not None
         current = repo.active_payment_method(session, customer)
-        for pending in repo.pending_payment_methods(session, customer):
+        withdrawn = repo.pending_payment_methods(session, customer)
+        for pending in withdrawn:
             pending.status = "cancelled"
             session.add(pending)
         if current is not None and result.method_status == "active":
@@ -579,6 +598,7 @@ def change_payment_method(
                     bool(result.already_issued),
                     lang,
                     fee=result.fee_per_invoice,
+                    withdraws_mandate=bool(withdrawn) and method != "autogiro",
                     applied=True,
                 ),
             }
@@ -611,6 +631,7 @@ def _method_message(
     locale: texts.Locale,
     *,
     fee: out.Money,
+    withdraws_mandate: bool = False,
     applied: bool = False,
 ) -> str:
     day = texts.format_day(start, locale)
@@ -622,6 +643,8 @@ def _method_message(
             parts.append(
                 "Medgivandet måste godkännas med BankID i din internetbank innan autogiro börjar gälla."
             )
+        if withdraws_mandate:
+            parts.append("Autogiromedgivandet som väntar på underskrift dras tillbaka.")
         if fee.amount_minor:
             parts.append(f"Avgiften är {fee.formatted} per faktura.")
         if has_issued:
@@ -634,6 +657,8 @@ def _method_message(
             parts.append(
                 "You must approve the mandate with BankID in your internet bank before autogiro starts."
             )
+        if withdraws_mandate:
+            parts.append("The autogiro mandate waiting for your signature is withdrawn.")
         if fee.amount_minor:
             parts.append(f"The fee is {fee.formatted} per invoice.")
         if has_issued:

@@ -29,8 +29,28 @@ class OutputModel(BaseModel):
         target = handler.resolve_ref_schema(schema)
         target.pop("title", None)
         for prop in target.get("properties", {}).values():
-            prop.pop("title", None)
+            _compact_property(prop)
         return schema
+
+
+def _compact_property(prop: dict[str, Any]) -> None:
+    """Shorten a property schema without changing what it accepts.
+
+    `anyOf: [{"type": "string"}, {"type": "null"}]` becomes `type: ["string", "null"]`, and
+    the `default: null` of an optional field goes, because the field may simply be absent.
+    """
+    prop.pop("title", None)
+    if prop.get("default", 0) is None:
+        del prop["default"]
+    options = prop.get("anyOf")
+    if not isinstance(options, list) or len(options) != 2 or {"type": "null"} not in options:
+        return
+    other = next(option for option in options if option != {"type": "null"})
+    if set(other) <= {"type", "format"} and isinstance(other.get("type"), str):
+        del prop["anyOf"]
+        prop["type"] = [other["type"], "null"]
+        if "format" in other:
+            prop["format"] = other["format"]
 
 
 class Money(OutputModel):

@@ -20,6 +20,8 @@ POOL_SIZE_ENV = "INVOICE_MCP_DB_POOL_SIZE"
 # Database connections per server process (not SQLite). Sync tools run on up to 40 worker
 # threads; a call that finds the pool empty waits up to 30 s for a connection.
 DEFAULT_POOL_SIZE = 20
+POSTGRES_LOCK_TIMEOUT_MS = 10_000
+POSTGRES_STATEMENT_TIMEOUT_MS = 20_000
 # How long an SQLite connection waits for another writer before failing, in milliseconds.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -51,8 +53,21 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     # A fixed pool: overflow connections are closed when returned, and under load that meant
     # a new PostgreSQL connection for about every third call.
     pool_size = int(os.environ.get(POOL_SIZE_ENV, DEFAULT_POOL_SIZE))
+    connect_args: dict[str, Any] = {}
+    if url.startswith("postgresql"):
+        # A call waiting on a lock or a slow statement fails with a retryable error instead of
+        # holding its worker thread; SQLite's busy timeout plays the same part.
+        connect_args["options"] = (
+            f"-c lock_timeout={POSTGRES_LOCK_TIMEOUT_MS} -c statement_timeout={POSTGRES_STATEMENT_TIMEOUT_MS}"
+        )
     return create_engine(
-        url, echo=echo, pool_pre_ping=True, pool_size=pool_size, max_overflow=0, pool_timeout=30
+        url,
+        echo=echo,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=0,
+        pool_timeout=30,
+        connect_args=connect_args,
     )
 
 
