@@ -94,3 +94,26 @@ async def test_explanation_stays_compact(demo_engine):
 
     assert len(result.content[0].text.encode()) <= 2500
     assert json.loads(result.content[0].text) == result.structured_content
+
+
+def test_small_causes_are_folded_but_still_add_up():
+    from invoice_mcp.domain.explanation import Cause
+    from invoice_mcp.service.reads import MAX_LISTED_CAUSES, _causes_out
+
+    causes = tuple(
+        Cause(
+            kind="usage_change",
+            category="usage",
+            product_code=f"P{i}",
+            description=f"Tjänst {i}",
+            amount_minor=1000 - i,
+        )
+        for i in range(MAX_LISTED_CAUSES + 4)
+    )
+
+    listed = _causes_out(causes, "SEK", "sv")
+
+    assert len(listed) == MAX_LISTED_CAUSES
+    assert listed[-1].kind == "other_changes"
+    assert listed[-1].folded_causes == 5
+    assert sum(c.amount.amount_minor for c in listed) == sum(c.amount_minor for c in causes)

@@ -211,6 +211,9 @@ class CauseOut(OutputModel):
         default=None, description="Positions of this invoice's lines behind the cause (at most 12 listed)"
     )
     line_count: int | None = None
+    folded_causes: int | None = Field(
+        default=None, description="other_changes: how many small causes it sums"
+    )
 
 
 class BaselineOut(OutputModel):

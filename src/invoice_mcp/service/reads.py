@@ -29,6 +29,8 @@ from invoice_mcp.store import repository as repo
 from invoice_mcp.store.models import Biller, Customer, Invoice, PaymentMethod
 
 MAX_PAGE_SIZE = 50
+# explain_amount lists at most this many causes; smaller ones are folded into one.
+MAX_LISTED_CAUSES = 6
 # A filter value that matches more than one status: every unpaid invoice past its due date
 # is "overdue", whether or not a reminder has been sent or it has gone to collection.
 STATUS_FILTERS: dict[str, tuple[str, ...]] = {"overdue": ("overdue", "reminded", "collection")}
@@ -393,7 +395,7 @@ def explain_amount(
         ),
         no_baseline_reason=reason if base_facts is None else None,
         difference=out.Money.of(result.difference_minor, currency, lang) if base_facts else None,
-        causes=[_cause_out(c, currency, lang) for c in result.causes],
+        causes=_causes_out(result.causes, currency, lang),
         composition=[
             out.CategoryAmount(
                 category=category,
@@ -418,6 +420,34 @@ def explain_amount(
         summary=texts.summarize(result, lang),
         locale=lang,
     )
+
+
+def _causes_out(causes: tuple[Cause, ...], currency: str, locale: Locale) -> list[out.CauseOut]:
+    """Return the largest causes one by one and fold the rest into one `other_changes` cause.
+
+    The folded cause carries the sum of the rest, so the causes still add up exactly; it keeps
+    the answer short for an invoice with dozens of small changes.
+    """
+    if len(causes) <= MAX_LISTED_CAUSES:
+        return [_cause_out(c, currency, locale) for c in causes]
+    shown, rest = causes[: MAX_LISTED_CAUSES - 1], causes[MAX_LISTED_CAUSES - 1 :]
+    amount = sum(c.amount_minor for c in rest)
+    positions = sorted({p for c in rest for g in (c.current,) if g is not None for p in g.positions})
+    text = (
+        f"{len(rest)} mindre ändringar ({texts.signed_money(amount, currency, locale)})"
+        if locale == "sv"
+        else f"{len(rest)} smaller changes ({texts.signed_money(amount, currency, locale)})"
+    )
+    other = out.CauseOut(
+        kind="other_changes",
+        category="mixed",
+        amount=out.Money.of(amount, currency, locale),
+        text=text,
+        line_positions=positions[:MAX_LISTED_POSITIONS] or None,
+        line_count=len(positions) if len(positions) > MAX_LISTED_POSITIONS else None,
+        folded_causes=len(rest),
+    )
+    return [*(_cause_out(c, currency, locale) for c in shown), other]
 
 
 def _cause_out(cause: Cause, currency: str, locale: Locale) -> out.CauseOut:
@@ -446,10 +476,10 @@ def _cause_out(cause: Cause, currency: str, locale: Locale) -> out.CauseOut:
         else None,
         countries=countries or None,
         period_start=(current or base).period_start
-        if cause.category in ("usage", "roaming") and (current or base)
+        if cause.category == "roaming" and (current or base)
         else None,  # type: ignore[union-attr]
         period_end=(current or base).period_end
-        if cause.category in ("usage", "roaming") and (current or base)
+        if cause.category == "roaming" and (current or base)
         else None,  # type: ignore[union-attr]
         line_positions=sorted(positions)[:MAX_LISTED_POSITIONS] or None,
         line_count=len(positions) if len(positions) > MAX_LISTED_POSITIONS else None,
