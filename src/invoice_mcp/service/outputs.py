@@ -191,7 +191,6 @@ class CauseOut(OutputModel):
         description="Stable cause code, e.g. roaming_added, price_change, plan_change, discount_ended, "
         "fee_added, usage_change, rounding"
     )
-    category: str
     amount: Money = Field(description="Signed contribution to the difference; all causes add up to it")
     text: str = Field(description="The cause in the recipient's language")
     current_minor: int | None = Field(default=None, description="Gross amount on this invoice")
@@ -225,7 +224,6 @@ class BaselineOut(OutputModel):
 
 class CategoryAmount(OutputModel):
     category: str
-    label: str
     amount: Money
 
 

@@ -30,7 +30,7 @@ from invoice_mcp.store.models import Biller, Customer, Invoice, PaymentMethod
 
 MAX_PAGE_SIZE = 50
 # explain_amount lists at most this many causes; smaller ones are folded into one.
-MAX_LISTED_CAUSES = 6
+MAX_LISTED_CAUSES = 5
 # A filter value that matches more than one status: every unpaid invoice past its due date
 # is "overdue", whether or not a reminder has been sent or it has gone to collection.
 STATUS_FILTERS: dict[str, tuple[str, ...]] = {"overdue": ("overdue", "reminded", "collection")}
@@ -397,11 +397,7 @@ def explain_amount(
         difference=out.Money.of(result.difference_minor, currency, lang) if base_facts else None,
         causes=_causes_out(result.causes, currency, lang),
         composition=[
-            out.CategoryAmount(
-                category=category,
-                label=texts.CATEGORY_LABELS[lang].get(category, category),
-                amount=out.Money.of(amount, currency, lang),
-            )
+            out.CategoryAmount(category=category, amount=out.Money.of(amount, currency, lang))
             for category, amount in result.composition
         ],
         payment_status=out.PaymentStatus(
@@ -440,7 +436,6 @@ def _causes_out(causes: tuple[Cause, ...], currency: str, locale: Locale) -> lis
     )
     other = out.CauseOut(
         kind="other_changes",
-        category="mixed",
         amount=out.Money.of(amount, currency, locale),
         text=text,
         line_positions=positions[:MAX_LISTED_POSITIONS] or None,
@@ -459,7 +454,6 @@ def _cause_out(cause: Cause, currency: str, locale: Locale) -> out.CauseOut:
     countries = sorted({code for g in (current, base) if g for code in g.countries})
     return out.CauseOut(
         kind=cause.kind,
-        category=cause.category,
         amount=out.Money.of(cause.amount_minor, currency, locale),
         text=texts.describe_cause(cause, currency, locale),
         # For a line that came or went, its amount is the cause's amount; say it once.
