@@ -249,9 +249,12 @@ def _engine(url: str | None, *, create: bool = False):  # type: ignore[no-untype
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    import anyio
+
     from invoice_mcp.domain.principal import Principal
     from invoice_mcp.policy_file import load_policies
     from invoice_mcp.server.app import ServerSettings, build_server
+    from invoice_mcp.server.stdio import serve_stdio
     from invoice_mcp.store.migrate import is_up_to_date
 
     if args.transport == "stdio" and (not args.biller or not args.customer):
@@ -274,7 +277,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     )
     server = build_server(settings)
     logger.info("serving stdio for customer %s of biller %s", args.customer, args.biller)
-    server.run("stdio")
+    anyio.run(serve_stdio, server)
     logger.info("stdio session ended")
     return 0
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -203,7 +204,7 @@ def _email(
     details: dict[str, str], _customer_kind: str, _today: dt.date
 ) -> tuple[dict[str, Any], dict[str, str]]:
     email = details["email"].strip()
-    if not _EMAIL.match(email):
+    if not _EMAIL.match(email) or any(unicodedata.category(char) in ("Cc", "Cf") for char in email):
         raise InvalidFieldError(
             "details.email", mask_email(email), "an e-mail address such as name@example.se"
         )

@@ -8,6 +8,7 @@ elsewhere.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
@@ -206,6 +207,24 @@ def country_list(codes: tuple[str, ...], locale: str) -> str:
     return (" i " if locale == "sv" else " in ") + ", ".join(names) if names else ""
 
 
+# Characters that show nothing: controls, format characters (zero-width, bidirectional
+# overrides, tags) and line or paragraph separators.
+_INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp"})
+# How much of a line description a cause text or summary quotes.
+QUOTED_TEXT_MAX = 80
+
+
+def invoice_text(value: str, max_length: int) -> str:
+    """Return biller-provided text as data: line breaks and tabs as spaces, other invisible
+    characters removed, cut to `max_length` characters with a trailing "…"."""
+    text = "".join(
+        " " if char in "\t\n\r\u2028\u2029" else char
+        for char in value
+        if char in "\t\n\r\u2028\u2029" or unicodedata.category(char) not in _INVISIBLE
+    )
+    return text if len(text) <= max_length else text[: max_length - 1] + "…"
+
+
 def describe_cause(cause: Cause, currency: str, locale: Locale) -> str:
     """Return one recipient-facing phrase for a cause, with its signed amount."""
     template = _CAUSE_TEMPLATES[locale].get(cause.kind, "{description} {amount}")
@@ -221,7 +240,7 @@ def describe_cause(cause: Cause, currency: str, locale: Locale) -> str:
         old_price = _unit_price(cause.baseline, currency, locale) + unit
         new_price = _unit_price(cause.current, currency, locale) + unit
     return template.format(
-        description=cause.description,
+        description=f"“{invoice_text(cause.description, QUOTED_TEXT_MAX)}”",
         amount=f"({signed_money(cause.amount_minor, currency, locale)})",
         change=format_money(abs(cause.amount_minor), currency, locale),
         where=country_list(countries, locale),

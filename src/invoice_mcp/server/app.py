@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import logging
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
@@ -24,7 +25,7 @@ from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp_types import CallToolResult, InputRequiredResult, TextContent, ToolAnnotations
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
@@ -81,22 +82,36 @@ class ServerSettings:
         return self.principal
 
 
+def reject_invisible_characters(value: str) -> str:
+    """Reject control and format characters: NUL breaks PostgreSQL text, the others hide text."""
+    if any(unicodedata.category(char) in ("Cc", "Cf") for char in value):
+        raise ValueError("text must not contain control or format characters")
+    return value
+
+
+PlainText = Annotated[str, AfterValidator(reject_invisible_characters)]
+
+
 class PaymentMethodDetails(BaseModel):
     """Details the new payment method needs; send only the ones for the chosen method."""
 
     model_config = ConfigDict(extra="allow")
 
-    clearing_number: str | None = Field(default=None, description="autogiro: 4 or 5 digit clearing number")
-    account_number: str | None = Field(default=None, description="autogiro: bank account number")
-    account_holder_identity_number: str | None = Field(
+    clearing_number: PlainText | None = Field(
+        default=None, description="autogiro: 4 or 5 digit clearing number"
+    )
+    account_number: PlainText | None = Field(default=None, description="autogiro: bank account number")
+    account_holder_identity_number: PlainText | None = Field(
         default=None, description="autogiro: the account holder's personal identity or organisation number"
     )
-    email: str | None = Field(default=None, description="email_pdf: address for PDF invoices")
-    phone: str | None = Field(default=None, description="swish: Swedish mobile number")
-    card_token: str | None = Field(
+    email: PlainText | None = Field(default=None, description="email_pdf: address for PDF invoices")
+    phone: PlainText | None = Field(default=None, description="swish: Swedish mobile number")
+    card_token: PlainText | None = Field(
         default=None, description="card: the payment provider's token; never a card number"
     )
-    bank_name: str | None = Field(default=None, description="e_invoice: the recipient's bank (optional)")
+    bank_name: PlainText | None = Field(
+        default=None, description="e_invoice: the recipient's bank (optional)"
+    )
 
 
 LocaleArg = Annotated[
@@ -104,7 +119,7 @@ LocaleArg = Annotated[
     Field(description="Language of texts in the result; default: the customer's language"),
 ]
 InvoiceNumberArg = Annotated[
-    str, Field(min_length=1, max_length=40, description="The invoice number, as in list_invoices")
+    PlainText, Field(min_length=1, max_length=40, description="The invoice number, as in list_invoices")
 ]
 CustomerArg = Annotated[
     str | None,
@@ -115,7 +130,7 @@ CustomerArg = Annotated[
     ),
 ]
 ConfirmationArg = Annotated[
-    str | None,
+    PlainText | None,
     Field(
         default=None,
         max_length=200,
@@ -123,7 +138,7 @@ ConfirmationArg = Annotated[
     ),
 ]
 IdempotencyArg = Annotated[
-    str | None,
+    PlainText | None,
     Field(
         default=None,
         max_length=100,
@@ -261,8 +276,10 @@ def build_server(settings: ServerSettings, **server_options: Any) -> MCPServer:
             )
             return error_result(error, texts.pick_locale(locale))
         except BillingError as error:
+            # A number that matched no invoice may be a mistyped identity, account or card number.
+            shown = "(not shown)" if error.code == "invoice_not_found" else invoice
             logger.info(
-                "tool=%s principal=%s invoice=%s outcome=%s", tool, principal.label, invoice, error.code
+                "tool=%s principal=%s invoice=%s outcome=%s", tool, principal.label, shown, error.code
             )
             fallback = reads.customer_locale(settings.engine, principal)
             return error_result(error, texts.pick_locale(locale, fallback=fallback))
@@ -295,9 +312,9 @@ def build_server(settings: ServerSettings, **server_options: Any) -> MCPServer:
         issued_from: Annotated[dt.date | None, Field(description="Issued on or after (YYYY-MM-DD)")] = None,
         issued_to: Annotated[dt.date | None, Field(description="Issued on or before (YYYY-MM-DD)")] = None,
         cursor: Annotated[
-            str | None, Field(max_length=200, description="next_cursor of the previous page")
+            PlainText | None, Field(max_length=200, description="next_cursor of the previous page")
         ] = None,
-        limit: Annotated[int, Field(ge=1, le=50, description="Invoices per page")] = 12,
+        limit: Annotated[int, Field(strict=True, ge=1, le=50, description="Invoices per page")] = 12,
         customer_number: CustomerArg = None,
         locale: LocaleArg = None,
     ) -> Annotated[CallToolResult, out.InvoiceList]:
@@ -379,7 +396,9 @@ def build_server(settings: ServerSettings, **server_options: Any) -> MCPServer:
     @server.tool(annotations=WRITE)
     def grant_deferral(
         invoice_number: InvoiceNumberArg,
-        days: Annotated[int, Field(ge=1, le=365, description="Calendar days to add to the current due date")],
+        days: Annotated[
+            int, Field(strict=True, ge=1, le=365, description="Calendar days to add to the current due date")
+        ],
         confirmation_token: ConfirmationArg = None,
         idempotency_key: IdempotencyArg = None,
         customer_number: CustomerArg = None,

@@ -128,6 +128,9 @@ def _audit_refusal(
     ctx: ActionContext, action: str, error: BillingError, parameters: dict[str, Any], key: str | None
 ) -> None:
     """Record a refused attempt in its own transaction, after the action's transaction rolled back."""
+    if error.code == "invoice_not_found" and "invoice_number" in parameters:
+        # A number that matched no invoice may be a mistyped identity, account or card number.
+        parameters = {**parameters, "invoice_number": "(not shown)"}
     try:
         with write_session(ctx.engine) as session:
             customer = None

@@ -29,8 +29,13 @@ from invoice_mcp.store import repository as repo
 from invoice_mcp.store.models import Biller, Customer, Invoice, PaymentMethod
 
 MAX_PAGE_SIZE = 50
+# The store's column lengths, which returned invoice text never exceeds either.
+CUSTOMER_NAME_MAX = 200
+LINE_DESCRIPTION_MAX = 300
+# Invoice ids are 64-bit integers in every supported database.
+MAX_INVOICE_ID = 2**63 - 1
 # explain_amount lists at most this many causes; smaller ones are folded into one.
-MAX_LISTED_CAUSES = 5
+MAX_LISTED_CAUSES = 8
 # A filter value that matches more than one status: every unpaid invoice past its due date
 # is "overdue", whether or not a reminder has been sent or it has gone to collection.
 STATUS_FILTERS: dict[str, tuple[str, ...]] = {"overdue": ("overdue", "reminded", "collection")}
@@ -55,7 +60,7 @@ def customer_locale(engine: Engine, principal: Principal) -> Locale:
 def _customer_ref(customer: Customer, locale: str) -> out.CustomerRef:
     return out.CustomerRef(
         customer_number=customer.customer_number,
-        name=customer.name,
+        name=texts.invoice_text(customer.name, CUSTOMER_NAME_MAX),
         locale=texts.pick_locale(customer.locale),
     )
 
@@ -73,10 +78,14 @@ def decode_cursor(cursor: str) -> tuple[dt.date, int]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         day, invoice_id = base64.urlsafe_b64decode(padded.encode()).decode().split("|")
-        return dt.date.fromisoformat(day), int(invoice_id)
+        position = int(invoice_id)
+        if not 0 < position <= MAX_INVOICE_ID:
+            raise ValueError(f"invoice id {position} is out of range")
+        return dt.date.fromisoformat(day), position
     except (ValueError, UnicodeDecodeError) as exc:
+        # The value is not shown: whatever was pasted here may be an identity or card number.
         raise InvalidFieldError(
-            "cursor", cursor[:40], "pass the next_cursor value of an earlier list_invoices result unchanged"
+            "cursor", "(not shown)", "pass the next_cursor value of an earlier list_invoices result unchanged"
         ) from exc
 
 
@@ -271,7 +280,7 @@ def get_invoice(
         return out.InvoiceDetail(
             invoice_number=invoice.invoice_number,
             kind=invoice.kind,  # type: ignore[arg-type]
-            biller_name=biller.name,
+            biller_name=texts.invoice_text(biller.name, CUSTOMER_NAME_MAX),
             customer=_customer_ref(customer, lang),
             issue_date=invoice.issue_date,
             due_date=due,
@@ -299,7 +308,7 @@ def get_invoice(
                     position=line.position,
                     category=line.category,
                     category_label=texts.CATEGORY_LABELS[lang].get(line.category, line.category),
-                    description=line.description,
+                    description=texts.invoice_text(line.description, LINE_DESCRIPTION_MAX),
                     quantity=_decimal_text(line.quantity),
                     unit=line.unit,
                     unit_price_minor=_decimal_text(line.unit_price_minor),

@@ -63,6 +63,8 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     return create_engine(
         url,
         echo=echo,
+        # Errors and logs show statements without their values, which may be personal data.
+        hide_parameters=True,
         pool_pre_ping=True,
         pool_size=pool_size,
         max_overflow=0,
@@ -73,7 +75,11 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
 
 def _make_sqlite_engine(url: str, *, echo: bool) -> Engine:
     in_memory = url in ("sqlite://", "sqlite:///:memory:")
-    kwargs: dict[str, Any] = {"echo": echo, "connect_args": {"check_same_thread": False}}
+    kwargs: dict[str, Any] = {
+        "echo": echo,
+        "hide_parameters": True,
+        "connect_args": {"check_same_thread": False},
+    }
     if in_memory:
         kwargs["poolclass"] = StaticPool
     else:

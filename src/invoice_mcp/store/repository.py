@@ -97,8 +97,9 @@ def invoice_by_number(
         query = query.with_for_update()
     invoice = session.exec(query).first()
     if invoice is None:
+        # The number is not repeated: a mistyped identity, account or card number would be.
         raise NotFoundError(
-            f"invoice '{wanted}' not found",
+            "invoice_number not found for this customer; use an invoice_number from list_invoices",
             code="invoice_not_found",
             field="invoice_number",
             value=invoice_number,
