@@ -295,9 +295,9 @@ def summarize(explanation: Explanation, locale: Locale) -> str:
     if main:
         phrases = [describe_cause(c, currency, locale) for c in main]
         if locale == "sv":
-            sentences.append("Det beror främst på " + " och ".join(phrases) + ".")
+            sentences.append("De största orsakerna: " + "; ".join(phrases) + ".")
         else:
-            sentences.append("This is mainly because of " + " and ".join(phrases) + ".")
+            sentences.append("The main causes: " + "; ".join(phrases) + ".")
     rest = len(items) - len(main)
     if explanation.period_days:
         days, base_days = explanation.period_days

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session, col, select
 
+from invoice_mcp.domain.money import format_money
 from invoice_mcp.importers.convert import PlannedInvoice
 from invoice_mcp.importers.errors import ConflictingDocumentError, InvalidDocumentError
 from invoice_mcp.importers.model import Document, Party
@@ -374,8 +375,9 @@ class _Loader:
             return
         if plan.kind != "invoice":
             self.warnings.append(
-                f"the credit note states a paid amount (BT-113) of {-plan.prepaid_minor} minor units, which is "
-                "not stored because credit notes are stored as settled"
+                f"the credit note states a paid amount (BT-113) of "
+                f"{format_money(-plan.prepaid_minor, plan.currency, 'en')}, which is not stored because credit "
+                "notes are stored as settled"
             )
             return
         self.session.add(
