@@ -295,9 +295,11 @@ def summarize(explanation: Explanation, locale: Locale) -> str:
     if main:
         phrases = [describe_cause(c, currency, locale) for c in main]
         if locale == "sv":
-            sentences.append("De största orsakerna: " + "; ".join(phrases) + ".")
+            lead = "Den största orsaken: " if len(phrases) == 1 else "De största orsakerna: "
+            sentences.append(lead + "; ".join(phrases) + ".")
         else:
-            sentences.append("The main causes: " + "; ".join(phrases) + ".")
+            lead = "The main cause: " if len(phrases) == 1 else "The main causes: "
+            sentences.append(lead + "; ".join(phrases) + ".")
     rest = len(items) - len(main)
     if explanation.period_days:
         days, base_days = explanation.period_days
