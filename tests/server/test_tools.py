@@ -340,3 +340,25 @@ async def test_filtered_list_reports_progress(demo_server):
     assert len(result.structured_content["invoices"]) == 3
     # Every fourth-newest invoice onwards is paid, so filling three needs a second page of three.
     assert updates and updates[0][0] == 1
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_bad_ocr_reference_is_a_warning_and_a_log_message(demo_server, demo_engine, mode):
+    from sqlalchemy import text
+
+    with demo_engine.begin() as connection:
+        connection.execute(
+            text("UPDATE invoice SET ocr_reference = '12345678' WHERE invoice_number = 'NV-2026-0031745'")
+        )
+    messages = []
+
+    async def on_log(params):
+        messages.append((params.level, params.data))
+
+    async with Client(demo_server, mode=mode, logging_callback=on_log, log_level="info") as client:
+        result = await client.call_tool("get_invoice", {"invoice_number": "NV-2026-0031745"})
+
+    warnings = result.structured_content["warnings"]
+    assert len(warnings) == 1 and "12345678" in warnings[0]
+    assert [level for level, _ in messages] == ["warning"]
+    assert "fails its check digit" in str(messages[0][1])

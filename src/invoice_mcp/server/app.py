@@ -13,6 +13,7 @@ import json
 import logging
 import re
 import unicodedata
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
@@ -24,6 +25,7 @@ from mcp.server.apps import Apps
 from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+from mcp.shared.exceptions import MCPDeprecationWarning
 from mcp_types import CallToolResult, InputRequiredResult, TextContent, ToolAnnotations
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import Engine
@@ -347,22 +349,27 @@ def build_server(settings: ServerSettings, **server_options: Any) -> MCPServer:
 
     @server.tool(annotations=READ_ONLY, meta=VIEW_META)
     def get_invoice(
-        invoice_number: InvoiceNumberArg, customer_number: CustomerArg = None, locale: LocaleArg = None
+        ctx: Context[Any, Any],
+        invoice_number: InvoiceNumberArg,
+        customer_number: CustomerArg = None,
+        locale: LocaleArg = None,
     ) -> Annotated[CallToolResult, out.InvoiceDetail]:
         """Show one invoice: lines, VAT, payments, extensions, status and how to pay it (bankgiro and OCR)."""
-        return run(
-            "get_invoice",
-            invoice_number,
-            locale,
-            lambda principal: reads.get_invoice(
+
+        def read(principal: Principal) -> out.InvoiceDetail:
+            detail = reads.get_invoice(
                 settings.engine,
                 principal,
                 invoice_number,
                 today=settings.current_date(),
                 customer_number=customer_number,
                 locale=locale,
-            ),
-        )
+            )
+            for warning in detail.warnings or ():
+                send_log_warning(ctx, warning)
+            return detail
+
+        return run("get_invoice", invoice_number, locale, read)
 
     @server.tool(annotations=READ_ONLY, meta=VIEW_META)
     def explain_amount(
@@ -452,6 +459,25 @@ def build_server(settings: ServerSettings, **server_options: Any) -> MCPServer:
 
     register_resources(server, settings)
     return server
+
+
+def send_log_warning(ctx: Context[Any, Any], message: str) -> None:
+    """Send an MCP log message at level warning from a tool running on a worker thread.
+
+    Clients on the 2026-07-28 protocol get it only when they asked for log messages; the same
+    text is in the result's `warnings` either way.
+    """
+
+    async def send() -> None:
+        with warnings.catch_warnings():
+            # The SDK marks server-sent logging deprecated for 2026-07-28 clients; older clients use it.
+            warnings.simplefilter("ignore", MCPDeprecationWarning)
+            await ctx.warning(message)
+
+    try:
+        anyio.from_thread.run(send)
+    except Exception:
+        logger.info("could not send a log message to the client", exc_info=True)
 
 
 def _error_locale(settings: ServerSettings) -> texts.Locale:

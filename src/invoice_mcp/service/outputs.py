@@ -173,6 +173,10 @@ class InvoiceDetail(OutputModel):
     )
     credited_by: list[str] = Field(default_factory=list, description="Credit notes that credit this invoice")
     reminder_count: int = 0
+    warnings: list[str] | None = Field(
+        default=None,
+        description="Problems the agent should mention, e.g. an OCR reference that fails its check",
+    )
 
 
 class CausePart(OutputModel):

@@ -20,6 +20,7 @@ from invoice_mcp.domain.explanation import (
     choose_baseline,
     explain,
 )
+from invoice_mcp.domain.identifiers import luhn_is_valid
 from invoice_mcp.domain.invoices import derive_status
 from invoice_mcp.domain.payment_methods import masked_details
 from invoice_mcp.domain.principal import Principal
@@ -339,7 +340,21 @@ def get_invoice(
             credited_invoice_number=credited_number,
             credited_by=[c.invoice_number for c in credited_by],
             reminder_count=invoice.reminder_count,
+            warnings=invoice_warnings(invoice, balance) or None,
         )
+
+
+def invoice_warnings(invoice: Invoice, balance: int) -> list[str]:
+    """Return problems with how to pay an invoice that the agent should tell the recipient."""
+    warnings = []
+    reference = invoice.ocr_reference
+    if balance > 0 and reference and not (reference.isdigit() and luhn_is_valid(reference)):
+        # Imported e-invoices carry whatever reference the biller wrote; many fail the check.
+        warnings.append(
+            f"the OCR reference {reference} of invoice {invoice.invoice_number} fails its check digit, so a "
+            "bank may reject a payment with it; the recipient should confirm the reference with the biller"
+        )
+    return warnings
 
 
 def _decimal_text(value: Decimal | None) -> str | None:
