@@ -237,9 +237,11 @@ class CategoryAmount(OutputModel):
 class PaymentStatus(OutputModel):
     status: str
     status_label: str
-    due_date: dt.date
-    original_due_date: dt.date
-    paid: Money
+    due_date: dt.date = Field(description="Current due date, after any payment extension")
+    original_due_date: dt.date | None = Field(
+        default=None, description="Set when an extension moved the due date"
+    )
+    paid: Money | None = Field(default=None, description="Set when something has been paid")
     balance: Money
 
 

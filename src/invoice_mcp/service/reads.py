@@ -36,7 +36,9 @@ LINE_DESCRIPTION_MAX = 300
 # Invoice ids are 64-bit integers in every supported database.
 MAX_INVOICE_ID = 2**63 - 1
 # explain_amount lists at most this many causes; smaller ones are folded into one.
-MAX_LISTED_CAUSES = 8
+MAX_LISTED_CAUSES = 6
+# Causes of these categories are never folded into other_changes.
+ALWAYS_LISTED_CATEGORIES = frozenset({"fee", "interest", "discount", "credit", "carried_over"})
 # A filter value that matches more than one status: every unpaid invoice past its due date
 # is "overdue", whether or not a reminder has been sent or it has gone to collection.
 STATUS_FILTERS: dict[str, tuple[str, ...]] = {"overdue": ("overdue", "reminded", "collection")}
@@ -428,8 +430,8 @@ def explain_amount(
             status=status,
             status_label=texts.STATUS_LABELS[lang].get(status, status),
             due_date=due,
-            original_due_date=invoice.due_date,
-            paid=out.Money.of(paid, currency, lang),
+            original_due_date=invoice.due_date if invoice.due_date != due else None,
+            paid=out.Money.of(paid, currency, lang) if paid else None,
             balance=out.Money.of(balance, currency, lang),
         ),
         period_days=(
@@ -443,14 +445,22 @@ def explain_amount(
 
 
 def _causes_out(causes: tuple[Cause, ...], currency: str, locale: Locale) -> list[out.CauseOut]:
-    """Return the largest causes one by one and fold the rest into one `other_changes` cause.
+    """Return the causes one by one, folding small usage-like ones into one `other_changes` cause.
 
-    The folded cause carries the sum of the rest, so the causes still add up exactly; it keeps
-    the answer short for an invoice with dozens of small changes.
+    Fees, interest, discounts, credits, balances carried over and plan changes are always
+    listed, because a recipient asks about each of them. The largest of the other causes fill
+    the list up to MAX_LISTED_CAUSES, and the folded cause carries the sum of the rest, so the
+    causes still add up exactly.
     """
     if len(causes) <= MAX_LISTED_CAUSES:
         return [_cause_out(c, currency, locale) for c in causes]
-    shown, rest = causes[: MAX_LISTED_CAUSES - 1], causes[MAX_LISTED_CAUSES - 1 :]
+    always = [c for c in causes if c.category in ALWAYS_LISTED_CATEGORIES or c.kind == "plan_change"]
+    others = [c for c in causes if c not in always]
+    room = max(MAX_LISTED_CAUSES - 1 - len(always), 0)
+    rest = others[room:]
+    if len(rest) < 2:
+        return [_cause_out(c, currency, locale) for c in causes]
+    listed = [c for c in causes if c not in rest]
     amount = sum(c.amount_minor for c in rest)
     positions = sorted({p for c in rest for g in (c.current,) if g is not None for p in g.positions})
     text = (
@@ -466,7 +476,7 @@ def _causes_out(causes: tuple[Cause, ...], currency: str, locale: Locale) -> lis
         line_count=len(positions) if len(positions) > MAX_LISTED_POSITIONS else None,
         folded_causes=len(rest),
     )
-    return [*(_cause_out(c, currency, locale) for c in shown), other]
+    return [*(_cause_out(c, currency, locale) for c in listed), other]
 
 
 def _cause_out(cause: Cause, currency: str, locale: Locale) -> out.CauseOut:
