@@ -117,3 +117,33 @@ def test_small_causes_are_folded_but_still_add_up():
     assert listed[-1].kind == "other_changes"
     assert listed[-1].folded_causes == 5
     assert sum(c.amount.amount_minor for c in listed) == sum(c.amount_minor for c in causes)
+
+
+def test_small_fee_is_never_folded():
+    from invoice_mcp.domain.explanation import Cause
+    from invoice_mcp.service.reads import _causes_out
+
+    usage = tuple(
+        Cause(
+            kind="usage_change",
+            category="usage",
+            product_code=f"P{i}",
+            description=f"Tjänst {i}",
+            amount_minor=5000 - i,
+        )
+        for i in range(10)
+    )
+    fee = Cause(
+        kind="fee_added",
+        category="fee",
+        product_code="REMINDER",
+        description="Påminnelseavgift",
+        amount_minor=6000,
+    )
+
+    listed = _causes_out((*usage, fee), "SEK", "sv")
+
+    kinds = [c.kind for c in listed]
+    assert "fee_added" in kinds
+    assert kinds[-1] == "other_changes"
+    assert sum(c.amount.amount_minor for c in listed) == sum(c.amount_minor for c in (*usage, fee))
