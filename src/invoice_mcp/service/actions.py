@@ -398,6 +398,9 @@ def _deferral_subject(
 def _deferral_out(quote: DeferralQuote, status: str, locale: texts.Locale) -> out.DeferralOut:
     money = out.Money.of
     new_due = texts.format_day(quote.new_due_date, locale)
+    rate = format(quote.interest_percent_per_year.normalize(), "f")
+    if locale == "sv":
+        rate = rate.replace(".", ",")
     interest = money(quote.interest_minor, quote.currency, locale)
     if locale == "sv":
         verb = (
@@ -408,7 +411,7 @@ def _deferral_out(quote: DeferralQuote, status: str, locale: texts.Locale) -> ou
             message += f" {texts.format_day(quote.requested_due_date, locale)} är inte en bankdag, så dagen flyttas fram."
         if quote.interest_minor:
             message += (
-                f" Ränta på {interest.formatted} ({quote.interest_percent_per_year} % per år räknat från "
+                f" Ränta på {interest.formatted} ({rate} % per år räknat från "
                 "den ursprungliga förfallodagen) debiteras på en senare faktura."
             )
         if quote.fee_minor:
@@ -424,7 +427,7 @@ def _deferral_out(quote: DeferralQuote, status: str, locale: texts.Locale) -> ou
             message += f" {texts.format_day(quote.requested_due_date, locale)} is not a bank day, so it moves forward."
         if quote.interest_minor:
             message += (
-                f" Interest of {interest.formatted} ({quote.interest_percent_per_year} % a year from the "
+                f" Interest of {interest.formatted} ({rate} % a year from the "
                 "original due date) is charged on a later invoice."
             )
         if quote.fee_minor:
