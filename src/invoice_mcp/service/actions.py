@@ -37,7 +37,7 @@ from invoice_mcp.domain.payment_methods import applies_from, validate_method_cha
 from invoice_mcp.domain.policy import BillerPolicy
 from invoice_mcp.domain.principal import Principal
 from invoice_mcp.service import outputs as out
-from invoice_mcp.service.reads import unpaid_issued
+from invoice_mcp.service.reads import due_date_of, unpaid_issued
 from invoice_mcp.store import repository as repo
 from invoice_mcp.store.engine import serialize_on, write_session
 from invoice_mcp.store.models import (
@@ -387,7 +387,7 @@ def _deferral_subject(
         invoice_number=invoice.invoice_number,
         stored_status=invoice.status,
         kind=invoice.kind,
-        due_date=extensions[-1].new_due_date if extensions else invoice.due_date,
+        due_date=due_date_of(invoice, extensions[-1] if extensions else None),
         balance_minor=invoice.total_minor - paid,
         currency=invoice.currency,
         extensions_on_invoice=len(extensions),

@@ -27,7 +27,7 @@ from invoice_mcp.domain.principal import Principal
 from invoice_mcp.domain.texts import Locale
 from invoice_mcp.service import outputs as out
 from invoice_mcp.store import repository as repo
-from invoice_mcp.store.models import Biller, Customer, Invoice, PaymentMethod
+from invoice_mcp.store.models import Biller, Customer, Invoice, PaymentExtension, PaymentMethod
 
 MAX_PAGE_SIZE = 50
 # The store's column lengths, which returned invoice text never exceeds either.
@@ -161,17 +161,22 @@ def list_invoices(
         )
 
 
-def _due_date(invoice: Invoice, extension: object | None) -> dt.date:
-    new_due = getattr(extension, "new_due_date", None)
-    return new_due if isinstance(new_due, dt.date) else invoice.due_date
+def due_date_of(invoice: Invoice, latest_extension: PaymentExtension | None) -> dt.date:
+    """Return the invoice's current due date: the latest extension's, else the original."""
+    return latest_extension.new_due_date if latest_extension else invoice.due_date
+
+
+def balance_of(invoice: Invoice, paid: int) -> int:
+    """Return what is left to pay: nothing on a paid or credited invoice, else total minus payments."""
+    return 0 if invoice.status in ("credited", "paid") else invoice.total_minor - paid
 
 
 def _summary(
-    invoice: Invoice, paid: int, extension: object | None, today: dt.date, locale: Locale
+    invoice: Invoice, paid: int, extension: PaymentExtension | None, today: dt.date, locale: Locale
 ) -> out.InvoiceSummary:
-    due = _due_date(invoice, extension)
+    due = due_date_of(invoice, extension)
     status = _status(invoice, paid, due, today)
-    balance = 0 if invoice.status in ("credited", "paid") else invoice.total_minor - paid
+    balance = balance_of(invoice, paid)
     return out.InvoiceSummary(
         invoice_number=invoice.invoice_number,
         kind=invoice.kind,  # type: ignore[arg-type]
@@ -272,9 +277,9 @@ def get_invoice(
             original = session.get(Invoice, invoice.credited_invoice_id)
             credited_number = original.invoice_number if original else None
         paid = sum(p.amount_minor for p in payments)
-        due = extensions[-1].new_due_date if extensions else invoice.due_date
+        due = due_date_of(invoice, extensions[-1] if extensions else None)
         status = _status(invoice, paid, due, today)
-        balance = 0 if invoice.status in ("credited", "paid") else invoice.total_minor - paid
+        balance = balance_of(invoice, paid)
         currency = invoice.currency
         vat: dict[int, tuple[int, int]] = {}
         for line in lines:
@@ -402,9 +407,9 @@ def explain_amount(
         payments = repo.payments_of(session, invoice.id)
         extensions = repo.extensions_of(session, invoice.id)
         paid = sum(p.amount_minor for p in payments)
-        due = extensions[-1].new_due_date if extensions else invoice.due_date
+        due = due_date_of(invoice, extensions[-1] if extensions else None)
         status = _status(invoice, paid, due, today)
-        balance = 0 if invoice.status in ("credited", "paid") else invoice.total_minor - paid
+        balance = balance_of(invoice, paid)
     currency = invoice.currency
     return out.ExplanationOut(
         invoice_number=invoice.invoice_number,
@@ -538,7 +543,7 @@ def unpaid_issued(
         if invoice.kind != "invoice" or invoice.status in ("paid", "credited", "written_off") or balance <= 0:
             continue
         extension = extensions.get(invoice.id or 0)
-        due = extension.new_due_date if extension else invoice.due_date
+        due = due_date_of(invoice, extension)
         instructions = payment_instructions(invoice, biller, balance, due, locale, today)
         issued.append(
             out.IssuedInvoiceOut(
