@@ -96,7 +96,9 @@ def test_seed_broken_fixture_loads_nothing(tmp_path, capsys):
 
     assert main(["seed", str(broken), "--database-url", url]) == 2
     error = capsys.readouterr().err
-    assert "billers.json" in error and "bankgiro" in error and "'123'" in error
+    assert "billers.json" in error
+    assert "bankgiro" in error
+    assert "'123'" in error
     assert main(["audit", "--database-url", url]) == 0
 
 

@@ -164,9 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
     create = token_commands.add_parser("create", help="create a token and print it once")
     _add_database_option(create)
     create.add_argument("--biller", required=True, help="biller id")
-    who = create.add_mutually_exclusive_group(required=True)
-    who.add_argument("--customer", help="a customer token: the customer number")
-    who.add_argument("--operator", help="an operator token: the operator's id (e.g. an e-mail or staff id)")
+    principal_kind = create.add_mutually_exclusive_group(required=True)
+    principal_kind.add_argument("--customer", help="a customer token: the customer number")
+    principal_kind.add_argument("--operator", help="an operator token: the operator's id (e.g. an e-mail or staff id)")
     create.add_argument(
         "--scope",
         action="append",
@@ -384,13 +384,15 @@ def cmd_token(args: argparse.Namespace) -> int:
     if args.token_command == "list":
         for row in tokens.list_tokens(engine, args.biller):
             expires_at = as_utc(row.expires_at)
-            state = (
-                "revoked" if row.revoked_at else "expired" if expires_at and expires_at <= now else "active"
-            )
-            who = row.customer_number if row.kind == "customer" else row.operator_id
+            state = "active"
+            if row.revoked_at:
+                state = "revoked"
+            elif expires_at and expires_at <= now:
+                state = "expired"
+            holder = row.customer_number if row.kind == "customer" else row.operator_id
             expires = row.expires_at.date().isoformat() if row.expires_at else "never"
             print(
-                f"{row.id}\t{row.token_prefix}…\t{row.kind}:{row.biller_id}/{who}\t{row.scopes}\t"
+                f"{row.id}\t{row.token_prefix}…\t{row.kind}:{row.biller_id}/{holder}\t{row.scopes}\t"
                 f"expires {expires}\t{state}\t{row.name or ''}"
             )
         return 0

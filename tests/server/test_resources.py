@@ -53,7 +53,9 @@ async def test_explain_prompt_guides_to_tools(demo_server, mode):
     assert [p.name for p in prompts.prompts] == ["explain_my_invoice"]
     assert all(p.description for p in prompts.prompts)
     text = prompt.messages[0].content.text
-    assert "explain_amount" in text and "NV-2026-0031745" in text and "locale" in text
+    assert "explain_amount" in text
+    assert "NV-2026-0031745" in text
+    assert "locale" in text
 
 
 async def test_every_tool_resource_and_prompt_has_a_description(demo_server):

@@ -14,7 +14,7 @@ from invoice_mcp.domain.policy import DeferralPolicy
 
 @dataclass(frozen=True)
 class DeferralSubject:
-    """What the rules need to know about the invoice and the customer's history."""
+    """Facts about the invoice and the customer's history that the extension rules check."""
 
     invoice_number: str
     stored_status: str  # open | paid | reminded | collection | credited | written_off

@@ -199,12 +199,19 @@ def pick_locale(value: str | None, fallback: str = "sv") -> Locale:
 
 def signed_money(amount_minor: int, currency: str, locale: str) -> str:
     text = format_money(abs(amount_minor), currency, locale)
-    return f"+{text}" if amount_minor > 0 else f"-{text}" if amount_minor < 0 else text
+    if amount_minor > 0:
+        return f"+{text}"
+    if amount_minor < 0:
+        return f"-{text}"
+    return text
 
 
 def country_list(codes: tuple[str, ...], locale: str) -> str:
     names = [_COUNTRY_NAMES[locale].get(code, code) for code in codes]
-    return (" i " if locale == "sv" else " in ") + ", ".join(names) if names else ""
+    if not names:
+        return ""
+    preposition = " i " if locale == "sv" else " in "
+    return preposition + ", ".join(names)
 
 
 # Characters that show nothing: controls, format characters (zero-width, bidirectional

@@ -58,7 +58,7 @@ language (the `locale` of results: 'sv' Swedish, 'en' English)."""
 
 @dataclass
 class ServerSettings:
-    """What a server process serves: one store, one principal (stdio), and the policies."""
+    """Settings of one server process: its store, its principal (stdio only) and the policies."""
 
     engine: Engine
     # The stdio principal. Over HTTP it is None and each request's bearer token names one.

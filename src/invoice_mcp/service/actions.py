@@ -68,7 +68,7 @@ AUDITED_RESULT_FIELDS = (
 
 @dataclass(frozen=True)
 class ActionContext:
-    """What every write action needs besides its own parameters."""
+    """Context every write action needs besides its own parameters."""
 
     engine: Engine
     principal: Principal

@@ -340,7 +340,7 @@ class PaymentMethodOut(OutputModel):
 
 
 class PaymentOverview(OutputModel):
-    """How the customer pays: the method in use, a change waiting for signature, and unpaid invoices."""
+    """Overview of how the customer pays: the method in use, a change awaiting signature, unpaid invoices."""
 
     customer: CustomerRef
     current_method: PaymentMethodOut | None = None
