@@ -166,7 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--biller", required=True, help="biller id")
     principal_kind = create.add_mutually_exclusive_group(required=True)
     principal_kind.add_argument("--customer", help="a customer token: the customer number")
-    principal_kind.add_argument("--operator", help="an operator token: the operator's id (e.g. an e-mail or staff id)")
+    principal_kind.add_argument(
+        "--operator", help="an operator token: the operator's id (e.g. an e-mail or staff id)"
+    )
     create.add_argument(
         "--scope",
         action="append",

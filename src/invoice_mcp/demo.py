@@ -19,6 +19,8 @@ from typing import Any
 
 import anyio
 
+from invoice_mcp.domain.money import format_money
+
 DEMO_BILLER = "nordvag"
 DEMO_CUSTOMER = "100234"
 # The demo fixtures describe the year up to this date; the server is pinned to it so
@@ -73,8 +75,10 @@ def _render_list(data: dict[str, Any]) -> list[str]:
 
 def _render_explanation(data: dict[str, Any]) -> list[str]:
     lines = [data["summary"]]
-    lines += [f"  {c['amount']['formatted']:>12}  {c['kind']}: {c['text']}" for c in data["causes"]]
-    total = sum(c["amount"]["amount_minor"] for c in data["causes"])
+    for cause in data["causes"]:
+        amount = format_money(cause["amount_minor"], data["currency"], data["locale"])
+        lines.append(f"  {amount:>12}  {cause['kind']}: {cause['text']}")
+    total = sum(c["amount_minor"] for c in data["causes"])
     if data.get("difference"):
         lines.append(
             f"  causes add up to {total} öre; the difference is {data['difference']['amount_minor']} öre"

@@ -132,8 +132,7 @@ async def test_customer_token_reads_and_acts(http_server, mode):
     assert listing.structured_content["customer"]["customer_number"] == "100234"
     causes = explanation.structured_content["causes"]
     assert (
-        sum(c["amount"]["amount_minor"] for c in causes)
-        == explanation.structured_content["difference"]["amount_minor"]
+        sum(c["amount_minor"] for c in causes) == explanation.structured_content["difference"]["amount_minor"]
     )
     assert granted.structured_content["status"] == "granted"
 

@@ -51,8 +51,7 @@ async def test_stdio_explain_and_defer(demo_database):
     }
     causes = explanation.structured_content["causes"]
     assert (
-        sum(c["amount"]["amount_minor"] for c in causes)
-        == explanation.structured_content["difference"]["amount_minor"]
+        sum(c["amount_minor"] for c in causes) == explanation.structured_content["difference"]["amount_minor"]
     )
     assert granted.structured_content["status"] == "granted"
 

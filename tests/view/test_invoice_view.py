@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from invoice_mcp.domain.money import format_money
+
 if TYPE_CHECKING:
     # The CDP client needs websockets, which the browser fixture checks before importing it.
     from tests.view.cdp import Browser, Page
@@ -164,10 +166,10 @@ def test_view_renders_explanation_in_swedish(browser, host_server, bridge, tmp_p
 
     causes = explanation["causes"]
     assert view_texts(page, ".cause-text") == [cause["text"] for cause in causes]
-    assert view_texts(page, ".cause-amount") == [f"+{cause['amount']['formatted']}" for cause in causes]
-    assert (
-        sum(cause["amount"]["amount_minor"] for cause in causes) == explanation["difference"]["amount_minor"]
-    )
+    assert view_texts(page, ".cause-amount") == [
+        f"+{format_money(cause['amount_minor'], explanation['currency'], 'sv')}" for cause in causes
+    ]
+    assert sum(cause["amount_minor"] for cause in causes) == explanation["difference"]["amount_minor"]
     assert view_text(page, "#difference") == f"+{explanation['difference']['formatted']}"
 
     invoices = [item for item in listing["invoices"] if item["kind"] == "invoice"]
@@ -274,6 +276,11 @@ def test_view_uses_english_and_dark_host_theme(browser, host_server, bridge, tmp
     assert view_texts(page, "#days label") == ["7 days", "14 days", "30 days"]
     assert view_text(page, "#compared-with").startswith("Compared with the previous invoice")
     assert view_texts(page, ".cause-text") == [cause["text"] for cause in explanation["causes"]]
+    # The view formats cause amounts itself; they must read as the server formats amounts.
+    assert view_texts(page, ".cause-amount") == [
+        ("+" if cause["amount_minor"] > 0 else "") + format_money(cause["amount_minor"], "SEK", "en")
+        for cause in explanation["causes"]
+    ]
     assert tool_calls(page)[0]["arguments"]["locale"] == "en"
 
     # The host's dark theme wins over the light system setting of headless Chromium.

@@ -435,6 +435,7 @@ def _deferral_out(quote: DeferralQuote, status: str, locale: texts.Locale) -> ou
     return out.DeferralOut(
         status=status,  # type: ignore[arg-type]
         invoice_number=quote.invoice_number,
+        currency=quote.currency,
         current_due_date=quote.current_due_date,
         new_due_date=quote.new_due_date,
         extra_days=quote.extra_days,
@@ -549,11 +550,13 @@ def change_payment_method(
         start = applies_from(method, ctx.policy.payment_methods, last_issue, ctx.today)
         issued = unpaid_issued(session, customer, lang, ctx.today)
         label = texts.PAYMENT_METHOD_LABELS[lang].get(method, method)
-        fee = out.Money.of(validated.fee_minor, recent[0].currency if recent else "SEK", lang)
+        currency = recent[0].currency if recent else "SEK"
+        fee = out.Money.of(validated.fee_minor, currency, lang)
         result = out.PaymentMethodChangeOut(
             status="needs_confirmation",
             method=method,
             method_label=label,
+            currency=currency,
             method_status=validated.status,  # type: ignore[arg-type]
             details=validated.masked_details,
             previous_method=current.kind if current else None,

@@ -22,6 +22,7 @@ from invoice_mcp.domain.explanation import (
 )
 from invoice_mcp.domain.identifiers import luhn_is_valid
 from invoice_mcp.domain.invoices import derive_status
+from invoice_mcp.domain.money import format_money
 from invoice_mcp.domain.payment_methods import masked_details
 from invoice_mcp.domain.principal import Principal
 from invoice_mcp.domain.texts import Locale
@@ -36,7 +37,7 @@ LINE_DESCRIPTION_MAX = 300
 # Invoice ids are 64-bit integers in every supported database.
 MAX_INVOICE_ID = 2**63 - 1
 # explain_amount lists at most this many causes; smaller ones are folded into one.
-MAX_LISTED_CAUSES = 6
+MAX_LISTED_CAUSES = 5
 # Causes of these categories are never folded into other_changes.
 ALWAYS_LISTED_CATEGORIES = frozenset({"fee", "interest", "discount", "credit", "carried_over"})
 # A filter value that matches more than one status: every unpaid invoice past its due date
@@ -180,6 +181,7 @@ def _summary(
     return out.InvoiceSummary(
         invoice_number=invoice.invoice_number,
         kind=invoice.kind,  # type: ignore[arg-type]
+        currency=invoice.currency,
         issue_date=invoice.issue_date,
         due_date=due,
         total=out.Money.of(invoice.total_minor, invoice.currency, locale),
@@ -288,6 +290,7 @@ def get_invoice(
         return out.InvoiceDetail(
             invoice_number=invoice.invoice_number,
             kind=invoice.kind,  # type: ignore[arg-type]
+            currency=currency,
             biller_name=texts.invoice_text(biller.name, CUSTOMER_NAME_MAX),
             customer=_customer_ref(customer, lang),
             issue_date=invoice.issue_date,
@@ -413,6 +416,7 @@ def explain_amount(
     currency = invoice.currency
     return out.ExplanationOut(
         invoice_number=invoice.invoice_number,
+        currency=currency,
         total=out.Money.of(invoice.total_minor, currency, lang),
         baseline=(
             out.BaselineOut(
@@ -428,7 +432,9 @@ def explain_amount(
         difference=out.Money.of(result.difference_minor, currency, lang) if base_facts else None,
         causes=_causes_out(result.causes, currency, lang),
         composition=[
-            out.CategoryAmount(category=category, amount=out.Money.of(amount, currency, lang))
+            out.CategoryAmount(
+                category=category, amount_minor=amount, formatted=format_money(amount, currency, lang)
+            )
             for category, amount in result.composition
         ],
         payment_status=out.PaymentStatus(
@@ -475,7 +481,7 @@ def _causes_out(causes: tuple[Cause, ...], currency: str, locale: Locale) -> lis
     )
     other = out.CauseOut(
         kind="other_changes",
-        amount=out.Money.of(amount, currency, locale),
+        amount_minor=amount,
         text=text,
         line_positions=positions[:MAX_LISTED_POSITIONS] or None,
         line_count=len(positions) if len(positions) > MAX_LISTED_POSITIONS else None,
@@ -485,7 +491,9 @@ def _causes_out(causes: tuple[Cause, ...], currency: str, locale: Locale) -> lis
 
 
 def _cause_out(cause: Cause, currency: str, locale: Locale) -> out.CauseOut:
-    current, base = cause.current, cause.baseline
+    # A cause with parts (a plan change) is explained by its parts; quantities and unit
+    # prices of its own would only repeat them.
+    current, base = (None, None) if cause.parts else (cause.current, cause.baseline)
     positions: list[int] = []
     for part in cause.parts or (cause,):
         if part.current is not None:
@@ -493,19 +501,16 @@ def _cause_out(cause: Cause, currency: str, locale: Locale) -> out.CauseOut:
     countries = sorted({code for g in (current, base) if g for code in g.countries})
     return out.CauseOut(
         kind=cause.kind,
-        amount=out.Money.of(cause.amount_minor, currency, locale),
+        amount_minor=cause.amount_minor,
         text=texts.describe_cause(cause, currency, locale),
-        # For a line that came or went, its amount is the cause's amount; say it once.
-        current_minor=current.gross_minor if current and base else None,
-        baseline_minor=base.gross_minor if current and base else None,
         current_quantity=_decimal_text(current.quantity) if current and current.unit else None,
         baseline_quantity=_decimal_text(base.quantity) if base and base.unit else None,
         unit=(current or base).unit if (current or base) else None,  # type: ignore[union-attr]
         current_unit_price_minor=_decimal_text(current.unit_price_minor)
-        if cause.is_price_change and current
+        if current and cause.is_price_change
         else None,
         baseline_unit_price_minor=_decimal_text(base.unit_price_minor)
-        if cause.is_price_change and base
+        if base and cause.is_price_change
         else None,
         countries=countries or None,
         period_start=(current or base).period_start
@@ -519,7 +524,7 @@ def _cause_out(cause: Cause, currency: str, locale: Locale) -> out.CauseOut:
         parts=[
             out.CausePart(
                 kind=part.kind,
-                amount=out.Money.of(part.amount_minor, currency, locale),
+                amount_minor=part.amount_minor,
                 text=texts.describe_cause(part, currency, locale),
             )
             for part in cause.parts
@@ -548,6 +553,7 @@ def unpaid_issued(
         issued.append(
             out.IssuedInvoiceOut(
                 invoice_number=invoice.invoice_number,
+                currency=invoice.currency,
                 due_date=due,
                 balance=out.Money.of(balance, invoice.currency, locale),
                 how_to_pay=instructions.text if instructions else "",
