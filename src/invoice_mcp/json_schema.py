@@ -1,7 +1,7 @@
 """Shorten the JSON schemas that pydantic generates, without changing what they accept.
 
-Every tools/list carries the tools' input and output schemas into the model's context, so
-the parts that add bytes and no meaning go: titles derived from field names, `default: null`
+Clients put the tools' input schemas, and some clients the output schemas too, into the
+model's context, so the parts that add bytes and no meaning go: titles derived from field names, `default: null`
 on optional fields, `additionalProperties: true` (the JSON Schema default), and
 `anyOf: [X, {"type": "null"}]`, which becomes `X` with `"null"` added to its type.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-# Keywords that constrain only values of their own type, so they accept null unchanged when
-# "null" joins the type list.
+# Keywords that only annotate or that constrain only values of their own type, so null stays
+# valid when "null" joins the type list.
 _TYPE_SPECIFIC_KEYWORDS = frozenset(
     {
         "type",

@@ -8,6 +8,7 @@ whose structured content carries a stable code.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import logging
@@ -27,6 +28,7 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.shared.exceptions import MCPDeprecationWarning
 from mcp_types import CallToolResult, InputRequiredResult, TextContent, ToolAnnotations
+from mcp_types import Tool as MCPTool
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
@@ -35,6 +37,7 @@ from invoice_mcp import __version__
 from invoice_mcp.domain import texts
 from invoice_mcp.domain.errors import BillingError, InvalidFieldError
 from invoice_mcp.domain.principal import Principal
+from invoice_mcp.json_schema import compact_schema
 from invoice_mcp.policy_file import PolicySet
 from invoice_mcp.server.http import principal_from_access_token
 from invoice_mcp.server.resources import register_resources
@@ -220,6 +223,17 @@ class InvoiceServer(MCPServer):
     def __init__(self, *args: Any, locale_for_errors: Callable[[], texts.Locale], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._locale_for_errors = locale_for_errors
+        self._listed_tools: list[MCPTool] | None = None
+
+    async def list_tools(self) -> list[MCPTool]:
+        """List the tools with compacted input schemas; the tools do not change after start."""
+        if self._listed_tools is None:
+            tools = await super().list_tools()
+            self._listed_tools = [
+                tool.model_copy(update={"input_schema": compact_schema(copy.deepcopy(tool.input_schema))})
+                for tool in tools
+            ]
+        return self._listed_tools
 
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
