@@ -140,6 +140,7 @@ class InvoiceDetail(OutputModel):
     vat_total: Money
     rounding: Money
     paid: Money
+    credited: Money | None = Field(default=None, description="Set when credit notes took part of it off")
     balance: Money
     vat_breakdown: list[VatAmount]
     lines: list[InvoiceLineOut]
@@ -219,6 +220,7 @@ class PaymentStatus(OutputModel):
         default=None, description="Set when an extension moved the due date"
     )
     paid: Money | None = Field(default=None, description="Set when something has been paid")
+    credited: Money | None = Field(default=None, description="Set when credit notes took part of it off")
     balance: Money
 
 

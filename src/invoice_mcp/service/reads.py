@@ -69,8 +69,9 @@ def _customer_ref(customer: Customer, locale: str) -> out.CustomerRef:
     )
 
 
-def _status(invoice: Invoice, paid: int, due_date: dt.date, today: dt.date) -> str:
-    return derive_status(invoice.status, invoice.total_minor, paid, due_date, today)
+def _status(invoice: Invoice, paid: int, credited: int, due_date: dt.date, today: dt.date) -> str:
+    # Credit notes settle an invoice as payments do: paid plus credited covers the total.
+    return derive_status(invoice.status, invoice.total_minor, paid + credited, due_date, today)
 
 
 def encode_cursor(invoice: Invoice) -> str:
@@ -143,10 +144,12 @@ def list_invoices(
             batch = rows[:limit]
             ids = [i.id for i in batch if i.id is not None]
             paid = repo.paid_minor_by_invoice(session, ids)
+            credited = repo.credited_minor_by_invoice(session, customer.id or 0, ids)
             extensions = repo.latest_extension_by_invoice(session, ids)
             for index, invoice in enumerate(batch):
+                key = invoice.id or 0
                 summary = _summary(
-                    invoice, paid.get(invoice.id or 0, 0), extensions.get(invoice.id or 0), today, lang
+                    invoice, paid.get(key, 0), credited.get(key, 0), extensions.get(key), today, lang
                 )
                 before = (invoice.issue_date, invoice.id or 0)
                 if status is None or summary.status in STATUS_FILTERS.get(status, (status,)):
@@ -167,17 +170,23 @@ def due_date_of(invoice: Invoice, latest_extension: PaymentExtension | None) -> 
     return latest_extension.new_due_date if latest_extension else invoice.due_date
 
 
-def balance_of(invoice: Invoice, paid: int) -> int:
-    """Return what is left to pay: nothing on a paid or credited invoice, else total minus payments."""
-    return 0 if invoice.status in ("credited", "paid") else invoice.total_minor - paid
+def balance_of(invoice: Invoice, paid: int, credited: int) -> int:
+    """Return what is left to pay: nothing on a paid or credited invoice, else the total minus
+    payments and minus what credit notes took off it."""
+    return 0 if invoice.status in ("credited", "paid") else invoice.total_minor - paid - credited
 
 
 def _summary(
-    invoice: Invoice, paid: int, extension: PaymentExtension | None, today: dt.date, locale: Locale
+    invoice: Invoice,
+    paid: int,
+    credited: int,
+    extension: PaymentExtension | None,
+    today: dt.date,
+    locale: Locale,
 ) -> out.InvoiceSummary:
     due = due_date_of(invoice, extension)
-    status = _status(invoice, paid, due, today)
-    balance = balance_of(invoice, paid)
+    status = _status(invoice, paid, credited, due, today)
+    balance = balance_of(invoice, paid, credited)
     return out.InvoiceSummary(
         invoice_number=invoice.invoice_number,
         kind=invoice.kind,  # type: ignore[arg-type]
@@ -279,9 +288,10 @@ def get_invoice(
             original = session.get(Invoice, invoice.credited_invoice_id)
             credited_number = original.invoice_number if original else None
         paid = sum(p.amount_minor for p in payments)
+        credited = -sum(note.total_minor for note in credited_by)
         due = due_date_of(invoice, extensions[-1] if extensions else None)
-        status = _status(invoice, paid, due, today)
-        balance = balance_of(invoice, paid)
+        status = _status(invoice, paid, credited, due, today)
+        balance = balance_of(invoice, paid, credited)
         currency = invoice.currency
         vat: dict[int, tuple[int, int]] = {}
         for line in lines:
@@ -305,6 +315,7 @@ def get_invoice(
             vat_total=out.Money.of(invoice.vat_total_minor, currency, lang),
             rounding=out.Money.of(invoice.rounding_minor, currency, lang),
             paid=out.Money.of(paid, currency, lang),
+            credited=out.Money.of(credited, currency, lang) if credited else None,
             balance=out.Money.of(balance, currency, lang),
             vat_breakdown=[
                 out.VatAmount(
@@ -410,9 +421,12 @@ def explain_amount(
         payments = repo.payments_of(session, invoice.id)
         extensions = repo.extensions_of(session, invoice.id)
         paid = sum(p.amount_minor for p in payments)
+        credited = repo.credited_minor_by_invoice(session, invoice.customer_id, [invoice.id]).get(
+            invoice.id, 0
+        )
         due = due_date_of(invoice, extensions[-1] if extensions else None)
-        status = _status(invoice, paid, due, today)
-        balance = balance_of(invoice, paid)
+        status = _status(invoice, paid, credited, due, today)
+        balance = balance_of(invoice, paid, credited)
     currency = invoice.currency
     return out.ExplanationOut(
         invoice_number=invoice.invoice_number,
@@ -443,6 +457,7 @@ def explain_amount(
             due_date=due,
             original_due_date=invoice.due_date if invoice.due_date != due else None,
             paid=out.Money.of(paid, currency, lang) if paid else None,
+            credited=out.Money.of(credited, currency, lang) if credited else None,
             balance=out.Money.of(balance, currency, lang),
         ),
         period_days=(
@@ -541,11 +556,12 @@ def unpaid_issued(
     recent = repo.list_invoices(session, customer, limit=6)
     ids = [i.id for i in recent if i.id is not None]
     paid = repo.paid_minor_by_invoice(session, ids)
+    credited = repo.credited_minor_by_invoice(session, customer.id or 0, ids)
     extensions = repo.latest_extension_by_invoice(session, ids)
     issued = []
     for invoice in recent:
-        balance = invoice.total_minor - paid.get(invoice.id or 0, 0)
-        if invoice.kind != "invoice" or invoice.status in ("paid", "credited", "written_off") or balance <= 0:
+        balance = balance_of(invoice, paid.get(invoice.id or 0, 0), credited.get(invoice.id or 0, 0))
+        if invoice.kind != "invoice" or invoice.status == "written_off" or balance <= 0:
             continue
         extension = extensions.get(invoice.id or 0)
         due = due_date_of(invoice, extension)

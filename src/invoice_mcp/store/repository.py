@@ -118,6 +118,20 @@ def paid_minor_by_invoice(session: Session, invoice_ids: Sequence[int]) -> dict[
     return {invoice_id: int(total or 0) for invoice_id, total in rows}
 
 
+def credited_minor_by_invoice(
+    session: Session, customer_id: int, invoice_ids: Sequence[int]
+) -> dict[int, int]:
+    """Return, per invoice, what its credit notes take off it, as a positive number of minor units."""
+    if not invoice_ids:
+        return {}
+    rows = session.exec(
+        select(Invoice.credited_invoice_id, func.sum(Invoice.total_minor))
+        .where(Invoice.customer_id == customer_id, col(Invoice.credited_invoice_id).in_(invoice_ids))
+        .group_by(Invoice.credited_invoice_id)
+    ).all()
+    return {invoice_id: -int(total or 0) for invoice_id, total in rows if invoice_id is not None}
+
+
 def latest_extension_by_invoice(session: Session, invoice_ids: Sequence[int]) -> dict[int, PaymentExtension]:
     if not invoice_ids:
         return {}
