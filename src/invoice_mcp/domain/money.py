@@ -193,12 +193,21 @@ def _space_letter_symbol(text: str, symbol: str) -> str:
     English text writes "SEK 1,249.00", but Babel 2.19 outputs "SEK1,249.00". Symbols such
     as "€" and "$" stay attached to the number.
     """
-    escaped = re.escape(symbol)
-    if symbol[-1:].isalpha():
-        text = re.sub(escaped + r"(?=[0-9])", symbol + " ", text)
-    if symbol[:1].isalpha():
-        text = re.sub(r"(?<=[0-9])" + escaped, " " + symbol, text)
+    symbol_before_digit, symbol_after_digit = _symbol_patterns(symbol)
+    if symbol_before_digit is not None:
+        text = symbol_before_digit.sub(symbol + " ", text)
+    if symbol_after_digit is not None:
+        text = symbol_after_digit.sub(" " + symbol, text)
     return text
+
+
+@lru_cache(maxsize=256)
+def _symbol_patterns(symbol: str) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+    """Compile the patterns of a letter symbol before and after a digit, once per symbol."""
+    escaped = re.escape(symbol)
+    before_digit = re.compile(escaped + r"(?=[0-9])") if symbol[-1:].isalpha() else None
+    after_digit = re.compile(r"(?<=[0-9])" + escaped) if symbol[:1].isalpha() else None
+    return before_digit, after_digit
 
 
 def format_date(day: date, locale: str) -> str:
