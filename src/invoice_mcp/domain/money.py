@@ -234,7 +234,9 @@ def _check_currency(currency: str) -> str:
     return code
 
 
+@lru_cache(maxsize=64)
 def _parse_locale(locale: str) -> Locale:
+    # Cached because format_date parses the locale of each date it formats.
     from babel import Locale, UnknownLocaleError
 
     try:
