@@ -1,9 +1,11 @@
+import dataclasses
 import subprocess
 import sys
 from datetime import date
 
 import pytest
 
+from invoice_mcp.domain import money
 from invoice_mcp.domain.errors import InvalidFieldError
 from invoice_mcp.domain.money import format_date, format_money, minor_units_exponent
 
@@ -94,6 +96,46 @@ def test_format_money_rejects_non_integer_amount(amount: object) -> None:
     with pytest.raises(InvalidFieldError) as caught:
         format_money(amount, "SEK", "sv")  # type: ignore[arg-type]
     assert caught.value.details["field"] == "amount_minor"
+
+
+LAYOUT_LOCALES = ["sv", "en", "en_IN", "ar", "he", "fa", "bn", "de_CH", "fr", "nb"]
+LAYOUT_CURRENCIES = ["SEK", "EUR", "USD", "INR", "JPY", "KWD", "IQD", "CLF"]
+LAYOUT_AMOUNTS = [
+    0,
+    1,
+    -1,
+    5,
+    99,
+    100,
+    -101,
+    12345,
+    124900,
+    -5950,
+    1234567,
+    123456789012,
+    2**63 - 1,
+    -(2**63),
+]
+
+
+@pytest.mark.parametrize("locale", LAYOUT_LOCALES)
+@pytest.mark.parametrize("currency", LAYOUT_CURRENCIES)
+def test_format_money_layout_matches_babel(
+    currency: str, locale: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    money_format = money._money_format(currency, locale)
+    laid_out = [format_money(amount, currency, locale) for amount in LAYOUT_AMOUNTS]
+
+    without_layout = dataclasses.replace(money_format, layout=None)
+    monkeypatch.setattr(money, "_money_format", lambda _currency, _locale: without_layout)
+    from_babel = [format_money(amount, currency, locale) for amount in LAYOUT_AMOUNTS]
+
+    assert laid_out == from_babel
+
+
+@pytest.mark.parametrize(("currency", "locale"), [("SEK", "sv"), ("SEK", "en"), ("EUR", "sv"), ("EUR", "en")])
+def test_format_money_layout_covers_sv_and_en(currency: str, locale: str) -> None:
+    assert money._money_format(currency, locale).layout is not None
 
 
 @pytest.mark.parametrize(

@@ -25,30 +25,32 @@ from pydantic import ValidationError
 
 def frame_problem(line: str) -> JSONRPCError | None:
     """Return the JSON-RPC error reply for a line that is not a valid JSON-RPC 2.0 message, else None."""
-    parse_error = JSONRPCError(
-        jsonrpc="2.0", id=None, error=ErrorData(code=PARSE_ERROR, message="Parse error")
-    )
     try:
         frame: Any = json.loads(line)
     except (ValueError, RecursionError):
-        return parse_error
+        return _parse_error()
     ident = frame.get("id") if isinstance(frame, dict) else None
     valid_id = isinstance(ident, int | str) and not isinstance(ident, bool)
-    invalid = JSONRPCError(
-        jsonrpc="2.0",
-        id=ident if valid_id else None,
-        error=ErrorData(code=INVALID_REQUEST, message="Invalid Request"),
-    )
     # The SDK reads a request whose id has the wrong type as a notification and drops the id.
     if not isinstance(frame, dict) or ("id" in frame and not valid_id):
-        return invalid
+        return _invalid_request(ident if valid_id else None)
     try:
         types.jsonrpc_message_adapter.validate_json(line, by_name=False)
     except ValidationError as error:
         if any(problem["type"] == "json_invalid" for problem in error.errors()):
-            return parse_error
-        return invalid
+            return _parse_error()
+        return _invalid_request(ident if valid_id else None)
     return None
+
+
+def _parse_error() -> JSONRPCError:
+    return JSONRPCError(jsonrpc="2.0", id=None, error=ErrorData(code=PARSE_ERROR, message="Parse error"))
+
+
+def _invalid_request(ident: int | str | None) -> JSONRPCError:
+    return JSONRPCError(
+        jsonrpc="2.0", id=ident, error=ErrorData(code=INVALID_REQUEST, message="Invalid Request")
+    )
 
 
 class CheckedLines:

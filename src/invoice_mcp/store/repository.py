@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, select
 
 from invoice_mcp.domain.errors import NotFoundError
@@ -26,6 +28,70 @@ from invoice_mcp.store.models import (
 )
 
 UTC = dt.UTC
+
+# The queries are built once, with bound parameters, and executed with each call's values.
+# On the demo store, building a select and computing its SQL cache key took longer than
+# SQLite took to run it. A built statement is immutable and, in SQLAlchemy 2.1, memoizes
+# its cache key, so worker threads can share it.
+_CUSTOMER_BY_NUMBER = select(Customer).where(
+    Customer.biller_id == bindparam("biller_id"), Customer.customer_number == bindparam("customer_number")
+)
+_INVOICE_BY_NUMBER = select(Invoice).where(
+    Invoice.biller_id == bindparam("biller_id"),
+    Invoice.customer_id == bindparam("customer_id"),
+    # Invoice numbers are compared without regard to case, as people type them.
+    func.upper(Invoice.invoice_number) == bindparam("invoice_number"),
+)
+_INVOICE_BY_NUMBER_FOR_UPDATE = _INVOICE_BY_NUMBER.with_for_update()
+_PAID_BY_INVOICE = (
+    select(Payment.invoice_id, func.sum(Payment.amount_minor))
+    .where(col(Payment.invoice_id).in_(bindparam("invoice_ids", expanding=True)))
+    .group_by(Payment.invoice_id)
+)
+_EXTENSIONS_OF_INVOICES = (
+    select(PaymentExtension)
+    .where(col(PaymentExtension.invoice_id).in_(bindparam("invoice_ids", expanding=True)))
+    .order_by(col(PaymentExtension.granted_at))
+)
+_LINES_OF_INVOICES = (
+    select(InvoiceLine)
+    .where(col(InvoiceLine.invoice_id).in_(bindparam("invoice_ids", expanding=True)))
+    .order_by(col(InvoiceLine.invoice_id), col(InvoiceLine.position))
+)
+_PAYMENTS_OF_INVOICE = (
+    select(Payment).where(Payment.invoice_id == bindparam("invoice_id")).order_by(col(Payment.paid_on))
+)
+_EXTENSIONS_OF_INVOICE = (
+    select(PaymentExtension)
+    .where(PaymentExtension.invoice_id == bindparam("invoice_id"))
+    .order_by(col(PaymentExtension.granted_at))
+)
+_EXTENSION_COUNT_SINCE = (
+    select(func.count())
+    .select_from(PaymentExtension)
+    .where(
+        PaymentExtension.customer_id == bindparam("customer_id"),
+        PaymentExtension.granted_at >= bindparam("since"),
+    )
+)
+_EARLIER_INVOICES = (
+    select(Invoice)
+    .where(Invoice.customer_id == bindparam("customer_id"), Invoice.issue_date < bindparam("issue_date"))
+    .order_by(col(Invoice.issue_date).desc(), col(Invoice.id).desc())
+    .limit(bindparam("limit"))
+)
+_CREDIT_NOTES_FOR = select(Invoice).where(
+    Invoice.customer_id == bindparam("customer_id"),
+    Invoice.credited_invoice_id == bindparam("invoice_id"),
+)
+_ACTIVE_PAYMENT_METHOD = (
+    select(PaymentMethod)
+    .where(PaymentMethod.customer_id == bindparam("customer_id"), col(PaymentMethod.status).in_(("active",)))
+    .order_by(col(PaymentMethod.created_at).desc())
+)
+_PENDING_PAYMENT_METHODS = select(PaymentMethod).where(
+    PaymentMethod.customer_id == bindparam("customer_id"), PaymentMethod.status == "pending_signature"
+)
 
 
 def as_utc(value: dt.datetime | None) -> dt.datetime | None:
@@ -60,7 +126,7 @@ def customer_for(session: Session, principal: Principal, customer_number: str | 
             field="customer_number",
         )
     customer = session.exec(
-        select(Customer).where(Customer.biller_id == principal.biller_id, Customer.customer_number == number)
+        _CUSTOMER_BY_NUMBER, params={"biller_id": principal.biller_id, "customer_number": number}
     ).first()
     if customer is None:
         raise NotFoundError(
@@ -86,16 +152,13 @@ def invoice_by_number(
     Raises:
         NotFoundError: the number does not exist, or belongs to another customer.
     """
-    wanted = invoice_number.strip()
-    query = select(Invoice).where(
-        Invoice.biller_id == customer.biller_id,
-        Invoice.customer_id == customer.id,
-        # Invoice numbers are compared without regard to case, as people type them.
-        func.upper(Invoice.invoice_number) == wanted.upper(),
-    )
-    if for_update:
-        query = query.with_for_update()
-    invoice = session.exec(query).first()
+    query = _INVOICE_BY_NUMBER_FOR_UPDATE if for_update else _INVOICE_BY_NUMBER
+    parameters = {
+        "biller_id": customer.biller_id,
+        "customer_id": customer.id,
+        "invoice_number": invoice_number.strip().upper(),
+    }
+    invoice = session.exec(query, params=parameters).first()
     if invoice is None:
         # The number is not repeated: a mistyped identity, account or card number would be.
         raise NotFoundError(
@@ -110,11 +173,7 @@ def invoice_by_number(
 def paid_minor_by_invoice(session: Session, invoice_ids: Sequence[int]) -> dict[int, int]:
     if not invoice_ids:
         return {}
-    rows = session.exec(
-        select(Payment.invoice_id, func.sum(Payment.amount_minor))
-        .where(col(Payment.invoice_id).in_(invoice_ids))
-        .group_by(Payment.invoice_id)
-    ).all()
+    rows = session.exec(_PAID_BY_INVOICE, params={"invoice_ids": list(invoice_ids)}).all()
     return {invoice_id: int(total or 0) for invoice_id, total in rows}
 
 
@@ -135,11 +194,7 @@ def credited_minor_by_invoice(
 def latest_extension_by_invoice(session: Session, invoice_ids: Sequence[int]) -> dict[int, PaymentExtension]:
     if not invoice_ids:
         return {}
-    rows = session.exec(
-        select(PaymentExtension)
-        .where(col(PaymentExtension.invoice_id).in_(invoice_ids))
-        .order_by(col(PaymentExtension.granted_at))
-    ).all()
+    rows = session.exec(_EXTENSIONS_OF_INVOICES, params={"invoice_ids": list(invoice_ids)}).all()
     return {row.invoice_id: row for row in rows}
 
 
@@ -153,105 +208,78 @@ def list_invoices(
     limit: int = 12,
 ) -> list[Invoice]:
     """Return the customer's invoices newest first; `before` is a (issue_date, id) keyset cursor."""
-    query = select(Invoice).where(Invoice.customer_id == customer.id)
+    query = _invoice_list_query(issued_from is not None, issued_to is not None, before is not None)
+    parameters: dict[str, Any] = {"customer_id": customer.id, "limit": limit}
     if issued_from is not None:
-        query = query.where(Invoice.issue_date >= issued_from)
+        parameters["issued_from"] = issued_from
     if issued_to is not None:
-        query = query.where(Invoice.issue_date <= issued_to)
+        parameters["issued_to"] = issued_to
     if before is not None:
-        issue_date, invoice_id = before
+        parameters["before_issue_date"], parameters["before_id"] = before
+    return list(session.exec(query, params=parameters).all())
+
+
+@lru_cache(maxsize=8)
+def _invoice_list_query(has_from: bool, has_to: bool, has_before: bool) -> Any:
+    """Build the list query for one combination of filters, with bound parameters, once."""
+    query = select(Invoice).where(Invoice.customer_id == bindparam("customer_id"))
+    if has_from:
+        query = query.where(Invoice.issue_date >= bindparam("issued_from"))
+    if has_to:
+        query = query.where(Invoice.issue_date <= bindparam("issued_to"))
+    if has_before:
+        issue_date = bindparam("before_issue_date")
         query = query.where(
             (Invoice.issue_date < issue_date)
-            | ((Invoice.issue_date == issue_date) & (col(Invoice.id) < invoice_id))
+            | ((Invoice.issue_date == issue_date) & (col(Invoice.id) < bindparam("before_id")))
         )
-    query = query.order_by(col(Invoice.issue_date).desc(), col(Invoice.id).desc()).limit(limit)
-    return list(session.exec(query).all())
+    return query.order_by(col(Invoice.issue_date).desc(), col(Invoice.id).desc()).limit(bindparam("limit"))
 
 
 def lines_of(session: Session, invoice_ids: Sequence[int]) -> dict[int, list[InvoiceLine]]:
     result: dict[int, list[InvoiceLine]] = {invoice_id: [] for invoice_id in invoice_ids}
     if not invoice_ids:
         return result
-    rows = session.exec(
-        select(InvoiceLine)
-        .where(col(InvoiceLine.invoice_id).in_(invoice_ids))
-        .order_by(col(InvoiceLine.invoice_id), col(InvoiceLine.position))
-    ).all()
+    rows = session.exec(_LINES_OF_INVOICES, params={"invoice_ids": list(invoice_ids)}).all()
     for row in rows:
         result[row.invoice_id].append(row)
     return result
 
 
 def payments_of(session: Session, invoice_id: int) -> list[Payment]:
-    return list(
-        session.exec(
-            select(Payment).where(Payment.invoice_id == invoice_id).order_by(col(Payment.paid_on))
-        ).all()
-    )
+    return list(session.exec(_PAYMENTS_OF_INVOICE, params={"invoice_id": invoice_id}).all())
 
 
 def extensions_of(session: Session, invoice_id: int) -> list[PaymentExtension]:
-    return list(
-        session.exec(
-            select(PaymentExtension)
-            .where(PaymentExtension.invoice_id == invoice_id)
-            .order_by(col(PaymentExtension.granted_at))
-        ).all()
-    )
+    return list(session.exec(_EXTENSIONS_OF_INVOICE, params={"invoice_id": invoice_id}).all())
 
 
 def count_extensions_since(session: Session, customer: Customer, since: dt.datetime) -> int:
-    return int(
-        session.exec(
-            select(func.count())
-            .select_from(PaymentExtension)
-            .where(PaymentExtension.customer_id == customer.id, PaymentExtension.granted_at >= since)
-        ).one()
-    )
+    count = session.exec(_EXTENSION_COUNT_SINCE, params={"customer_id": customer.id, "since": since}).one()
+    return int(count)
 
 
 def earlier_invoices(
     session: Session, customer: Customer, invoice: Invoice, limit: int = 14
 ) -> list[Invoice]:
     """Return up to `limit` invoices issued before `invoice`, newest first (headers only)."""
-    return list(
-        session.exec(
-            select(Invoice)
-            .where(Invoice.customer_id == customer.id, Invoice.issue_date < invoice.issue_date)
-            .order_by(col(Invoice.issue_date).desc(), col(Invoice.id).desc())
-            .limit(limit)
-        ).all()
-    )
+    parameters = {"customer_id": customer.id, "issue_date": invoice.issue_date, "limit": limit}
+    return list(session.exec(_EARLIER_INVOICES, params=parameters).all())
 
 
 def credit_notes_for(session: Session, invoice: Invoice) -> list[Invoice]:
     # A credit note goes to the customer of the invoice it credits; the customer filter
     # keeps the lookup on the customer's own invoices.
-    return list(
-        session.exec(
-            select(Invoice).where(
-                Invoice.customer_id == invoice.customer_id, Invoice.credited_invoice_id == invoice.id
-            )
-        ).all()
-    )
+    parameters = {"customer_id": invoice.customer_id, "invoice_id": invoice.id}
+    return list(session.exec(_CREDIT_NOTES_FOR, params=parameters).all())
 
 
 def active_payment_method(session: Session, customer: Customer) -> PaymentMethod | None:
-    return session.exec(
-        select(PaymentMethod)
-        .where(PaymentMethod.customer_id == customer.id, col(PaymentMethod.status).in_(("active",)))
-        .order_by(col(PaymentMethod.created_at).desc())
-    ).first()
+    return session.exec(_ACTIVE_PAYMENT_METHOD, params={"customer_id": customer.id}).first()
 
 
 def pending_payment_methods(session: Session, customer: Customer) -> list[PaymentMethod]:
-    return list(
-        session.exec(
-            select(PaymentMethod).where(
-                PaymentMethod.customer_id == customer.id, PaymentMethod.status == "pending_signature"
-            )
-        ).all()
-    )
+    return list(session.exec(_PENDING_PAYMENT_METHODS, params={"customer_id": customer.id}).all())
 
 
 def to_facts(invoice: Invoice, lines: Sequence[InvoiceLine]) -> InvoiceFacts:
