@@ -48,6 +48,14 @@ _PAID_BY_INVOICE = (
     .where(col(Payment.invoice_id).in_(bindparam("invoice_ids", expanding=True)))
     .group_by(Payment.invoice_id)
 )
+_CREDITED_BY_INVOICE = (
+    select(Invoice.credited_invoice_id, func.sum(Invoice.total_minor))
+    .where(
+        Invoice.customer_id == bindparam("customer_id"),
+        col(Invoice.credited_invoice_id).in_(bindparam("invoice_ids", expanding=True)),
+    )
+    .group_by(Invoice.credited_invoice_id)
+)
 _EXTENSIONS_OF_INVOICES = (
     select(PaymentExtension)
     .where(col(PaymentExtension.invoice_id).in_(bindparam("invoice_ids", expanding=True)))
@@ -183,11 +191,8 @@ def credited_minor_by_invoice(
     """Return, per invoice, what its credit notes take off it, as a positive number of minor units."""
     if not invoice_ids:
         return {}
-    rows = session.exec(
-        select(Invoice.credited_invoice_id, func.sum(Invoice.total_minor))
-        .where(Invoice.customer_id == customer_id, col(Invoice.credited_invoice_id).in_(invoice_ids))
-        .group_by(Invoice.credited_invoice_id)
-    ).all()
+    parameters = {"customer_id": customer_id, "invoice_ids": list(invoice_ids)}
+    rows = session.exec(_CREDITED_BY_INVOICE, params=parameters).all()
     return {invoice_id: -int(total or 0) for invoice_id, total in rows if invoice_id is not None}
 
 
