@@ -6,7 +6,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from invoice_mcp.domain.explanation import ExplanationError, choose_baseline, explain
+from invoice_mcp.domain.explanation import (
+    MAX_LISTED_CAUSES,
+    Cause,
+    ExplanationError,
+    choose_baseline,
+    condense_causes,
+    explain,
+)
 from invoice_mcp.domain.invoices import LINE_CATEGORIES, InvoiceFacts, LineFacts
 from invoice_mcp.domain.texts import summarize
 
@@ -333,3 +340,177 @@ def test_causes_always_add_up_to_difference(baseline_lines, current_lines, base_
     result = explain(current, baseline, "previous")
 
     assert sum(c.amount_minor for c in result.causes) == current.total_minor - baseline.total_minor
+
+
+# --- condensing the listed causes ------------------------------------------------------------
+
+
+def usage_cause(index: int, amount_minor: int) -> Cause:
+    return Cause(
+        kind="usage_change",
+        category="usage",
+        product_code=f"P{index}",
+        description=f"Tjänst {index}",
+        amount_minor=amount_minor,
+    )
+
+
+def fee_cause(code: str, amount_minor: int) -> Cause:
+    return Cause(
+        kind="fee_added", category="fee", product_code=code, description="Avgift", amount_minor=amount_minor
+    )
+
+
+def test_condense_keeps_few_causes_largest_first():
+    causes = (usage_cause(1, 100), usage_cause(2, -900), usage_cause(3, 500))
+
+    condensed = condense_causes(causes)
+
+    assert [c.amount_minor for c in condensed] == [-900, 500, 100]
+
+
+def test_condense_folds_rest_and_keeps_sum():
+    causes = tuple(usage_cause(i, 1000 - i) for i in range(MAX_LISTED_CAUSES + 4))
+
+    condensed = condense_causes(causes)
+
+    assert len(condensed) == MAX_LISTED_CAUSES
+    folded = next(c for c in condensed if c.members)
+    assert folded.kind == "usage_changes"
+    assert len(folded.members) == 5
+    assert sum(c.amount_minor for c in condensed) == sum(c.amount_minor for c in causes)
+
+
+def test_condense_lists_small_fee_before_larger_usage():
+    usage = tuple(usage_cause(i, 5000 - i) for i in range(10))
+    fee = fee_cause("REMINDER", 6000 - 5990)
+
+    condensed = condense_causes((*usage, fee))
+
+    assert fee in condensed
+    assert [c.kind for c in condensed if c.members] == ["usage_changes"]
+
+
+def test_condense_always_lists_largest_cause():
+    # Many small fees fill the priority places, but a large price change still shows.
+    fees = tuple(fee_cause(f"F{i}", 100 + i) for i in range(28))
+    price = usage_cause(99, 100000)
+
+    condensed = condense_causes((*fees, price))
+
+    assert condensed[0] == price
+    assert len(condensed) == MAX_LISTED_CAUSES
+    assert [c.kind for c in condensed if c.members] == ["fee_changes"]
+
+
+def test_condense_mixed_rest_is_other_changes():
+    causes = (
+        *(usage_cause(i, 1000 - i) for i in range(4)),
+        Cause(
+            kind="roaming_added", category="roaming", product_code="R", description="Surf", amount_minor=50
+        ),
+        usage_cause(9, 40),
+    )
+
+    condensed = condense_causes(causes)
+
+    folded = [c for c in condensed if c.members]
+    assert [c.kind for c in folded] == ["other_changes"]
+    assert folded[0].category == "other"
+    assert {c.kind for c in folded[0].members} == {"roaming_added", "usage_change"}
+
+
+@given(st.lists(st.integers(min_value=-(10**9), max_value=10**9), min_size=0, max_size=60))
+def test_condensed_causes_add_up(amounts):
+    causes = tuple(usage_cause(i, amount) for i, amount in enumerate(amounts))
+
+    condensed = condense_causes(causes)
+
+    assert len(condensed) <= MAX_LISTED_CAUSES
+    assert sum(c.amount_minor for c in condensed) == sum(amounts)
+    if amounts:
+        largest_listed = max(abs(c.amount_minor) for c in condensed if not c.members)
+        assert largest_listed == max(abs(amount) for amount in amounts)
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [
+        (
+            "sv",
+            "De största orsakerna: 27 ändringar av förbrukning (+418,50 kr); "
+            "ingen roaming i USA denna gång (“Roam Us”) (-300,00 kr).",
+        ),
+        (
+            "en",
+            "The main causes: 27 changes in usage (+SEK 418.50); "
+            "no roaming in the USA this time (“Roam Us”) (-SEK 300.00).",
+        ),
+    ],
+)
+def test_summary_names_folded_cause_when_largest(locale, expected):
+    # Thirty new call lines of 15,50 kr each: the 27 that are folded outweigh the largest
+    # single cause, so the summary names them first.
+    roaming = line(1, "roaming", "ROAM-US", 30000, unit="GB", country="US")
+    calls = [line(10 + i, "usage", f"CALL-{i}", 1550, unit="min") for i in range(30)]
+    baseline = invoice("INV-1", "2026-10-25", [PLAN, roaming])
+    current = invoice("INV-2", "2026-11-25", [PLAN, *calls])
+    result = explain(current, baseline, "previous")
+
+    listed = condense_causes(result.causes)
+    summary = summarize(result, locale, listed)
+
+    assert expected in summary
+    assert sum(c.amount_minor for c in listed) == result.difference_minor
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [
+        ("sv", "Den består av abonnemang 249,00 kr, engångsköp 199,00 kr, övrigt 79,00 kr."),
+        (
+            "en",
+            "It is made up of subscription SEK 249.00, one-off purchases SEK 199.00, other items SEK 79.00.",
+        ),
+    ],
+)
+def test_first_invoice_summary_parts_add_up(locale, expected):
+    lines = [
+        PLAN,
+        line(2, "one_off", "USB-C-CHARGER", 19900),
+        line(3, "fee", "PAPER-FEE", 2900, vat_rate=0),
+        line(4, "usage", "CALLS", 5000),
+    ]
+    result = explain(invoice("NV-1", "2026-11-25", lines), None)
+
+    assert summarize(result, locale).endswith(expected)
+
+
+@pytest.mark.parametrize("kind", ["previous", "typical"])
+def test_choose_baseline_skips_other_currency(kind):
+    history = [
+        invoice("NV-1", "2026-07-25", [PLAN]),
+        invoice("NV-2", "2026-08-25", [PLAN]),
+        invoice("NV-3", "2026-09-25", [PLAN], currency="EUR"),
+        invoice("NV-4", "2026-10-25", [PLAN], currency="EUR"),
+    ]
+    current = invoice("NV-5", "2026-11-25", [PLAN])
+
+    chosen, reason = choose_baseline(current, history, kind)
+
+    assert chosen is not None
+    assert chosen.currency == "SEK"
+    assert reason is None
+
+
+def test_choose_baseline_none_in_same_currency():
+    history = [invoice("NV-1", "2026-10-25", [PLAN])]
+    current = invoice("NV-2", "2026-11-25", [PLAN], currency="EUR")
+
+    chosen, reason = choose_baseline(current, history, "previous")
+    result = explain(current, chosen, None, reason)
+
+    assert chosen is None
+    assert reason == "no_earlier_invoice_in_currency"
+    assert "ingen tidigare faktura i EUR" in summarize(result, "sv")
+    assert "no earlier invoice in EUR" in summarize(result, "en")

@@ -70,3 +70,30 @@ def test_price_change_names_old_and_new_unit_price():
 )
 def test_pick_locale(tag, expected):
     assert texts.pick_locale(tag) == expected
+
+
+def folded(category: str, count: int, amount_minor: int) -> Cause:
+    member = Cause(kind="usage_change", category="usage", product_code="P", description="x", amount_minor=0)
+    return Cause(
+        kind=f"{category}_changes",
+        category=category,
+        product_code="",
+        description="",
+        amount_minor=amount_minor,
+        members=(member,) * count,
+    )
+
+
+@pytest.mark.parametrize(
+    ("category", "locale", "expected"),
+    [
+        ("usage", "sv", "298 ändringar av förbrukning (+1 003,36 kr)"),
+        ("usage", "en", "298 changes in usage (+SEK 1,003.36)"),
+        ("other", "sv", "298 andra ändringar (+1 003,36 kr)"),
+        ("other", "en", "298 other changes (+SEK 1,003.36)"),
+    ],
+)
+def test_folded_cause_names_count_and_category(category, locale, expected):
+    cause = folded(category, 298, 100336)
+
+    assert texts.describe_cause(cause, "SEK", locale) == expected

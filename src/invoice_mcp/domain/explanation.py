@@ -24,6 +24,11 @@ BASELINE_KINDS: tuple[str, ...] = BaselineKind.__args__  # type: ignore[attr-def
 
 # How many line positions a cause lists before it only counts them.
 MAX_LISTED_POSITIONS = 12
+# How many causes an explanation lists; the rest are folded into one cause with their sum.
+MAX_LISTED_CAUSES = 5
+# Categories a recipient asks about even when the amount is small; they are listed before
+# larger causes of other categories when not all causes fit.
+PRIORITY_CATEGORIES = frozenset({"fee", "interest", "discount", "credit", "carried_over"})
 # Calendar months are 28 to 31 days long, so periods up to this far apart count as equal.
 MONTH_LENGTH_VARIATION_DAYS = 3
 # Regular invoices that make up the "typical" baseline.
@@ -104,6 +109,8 @@ class Cause:
     baseline: LineGroup | None = None
     # Set when a plan change merges several subscription and credit groups.
     parts: tuple[Cause, ...] = ()
+    # Set on a cause that folds several smaller causes (see condense_causes).
+    members: tuple[Cause, ...] = ()
 
     @property
     def is_price_change(self) -> bool:
@@ -370,7 +377,9 @@ def choose_baseline(
     """Pick the baseline invoice of `kind` among `earlier` (issued before `invoice`, any order).
 
     Returns the baseline, or None with the reason there is none. A credit note has no
-    baseline: it is explained by its composition and the invoice it credits.
+    baseline: it is explained by its composition and the invoice it credits. Only invoices in
+    the same currency are compared, because amounts in minor units of two currencies do not
+    subtract.
     """
     if invoice.kind == "credit_note":
         return None, "credit_note"
@@ -380,6 +389,9 @@ def choose_baseline(
     )
     if not regular:
         return None, "no_earlier_invoice"
+    regular = [e for e in regular if e.currency == invoice.currency]
+    if not regular:
+        return None, "no_earlier_invoice_in_currency"
     if kind == "previous":
         return regular[-1], None
     if kind == "same_period_last_year":
@@ -401,3 +413,37 @@ def choose_baseline(
         field="baseline",
         value=kind,
     )
+
+
+def condense_causes(causes: Sequence[Cause], limit: int = MAX_LISTED_CAUSES) -> tuple[Cause, ...]:
+    """Return at most `limit` causes that still add up to the same difference.
+
+    The largest cause is always listed. Fees, interest, discounts, credits, balances carried
+    over and plan changes come next, then the largest of the others. The causes that do not
+    fit are folded into one cause with their sum: `<category>_changes` when they share a
+    category, else `other_changes`. The result is ordered largest first.
+    """
+    ordered = sorted(causes, key=_size_order)
+    if len(ordered) <= limit:
+        return tuple(ordered)
+    largest, *others = ordered
+    others.sort(
+        key=lambda c: (c.category not in PRIORITY_CATEGORIES and c.kind != "plan_change", _size_order(c))
+    )
+    listed = [largest, *others[: limit - 2]]
+    rest = others[limit - 2 :]
+    categories = {c.category for c in rest}
+    category = categories.pop() if len(categories) == 1 else None
+    folded = Cause(
+        kind=f"{category}_changes" if category else "other_changes",
+        category=category or "other",
+        product_code="",
+        description="",
+        amount_minor=sum(c.amount_minor for c in rest),
+        members=tuple(rest),
+    )
+    return tuple(sorted([*listed, folded], key=_size_order))
+
+
+def _size_order(cause: Cause) -> tuple[int, str, str]:
+    return (-abs(cause.amount_minor), cause.kind, cause.product_code)

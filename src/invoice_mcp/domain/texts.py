@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
@@ -234,6 +235,8 @@ def invoice_text(value: str, max_length: int) -> str:
 
 def describe_cause(cause: Cause, currency: str, locale: Locale) -> str:
     """Return one recipient-facing phrase for a cause, with its signed amount."""
+    if cause.members:
+        return _describe_folded(cause, currency, locale)
     template = _CAUSE_TEMPLATES[locale].get(cause.kind, "{description} {amount}")
     groups = [g for g in (cause.current, cause.baseline) if g is not None]
     countries = tuple(sorted({code for g in groups for code in g.countries}))
@@ -257,6 +260,16 @@ def describe_cause(cause: Cause, currency: str, locale: Locale) -> str:
     )
 
 
+def _describe_folded(cause: Cause, currency: str, locale: Locale) -> str:
+    """Describe a cause that folds several others: how many, of what category, and their sum."""
+    count = len(cause.members)
+    amount = signed_money(cause.amount_minor, currency, locale)
+    label = CATEGORY_LABELS[locale].get(cause.category)
+    if locale == "sv":
+        return f"{count} ändringar av {label} ({amount})" if label else f"{count} andra ändringar ({amount})"
+    return f"{count} changes in {label} ({amount})" if label else f"{count} other changes ({amount})"
+
+
 def _unit_price(group: LineGroup, currency: str, locale: str) -> str:
     """Format a group's unit price including VAT, as the amounts beside it are."""
     price = Decimal(str(group.unit_price_minor))
@@ -273,8 +286,12 @@ def unit_label(unit: str, locale: str) -> str:
     return _UNIT_LABELS.get(locale, {}).get(unit, unit)
 
 
-def summarize(explanation: Explanation, locale: Locale) -> str:
-    """Write a one-to-three sentence summary of an explanation from templates."""
+def summarize(explanation: Explanation, locale: Locale, listed: Sequence[Cause] | None = None) -> str:
+    """Write a one-to-three sentence summary of an explanation from templates.
+
+    `listed` are the causes the recipient sees (see `condense_causes`); the summary names the
+    largest of them, so that it never names a cause the list does not show.
+    """
     invoice = explanation.invoice
     currency = invoice.currency
     total = format_money(invoice.total_minor, currency, locale)
@@ -296,7 +313,7 @@ def summarize(explanation: Explanation, locale: Locale) -> str:
     else:
         word = "higher" if explanation.difference_minor > 0 else "lower"
         first = f"Invoice {invoice.invoice_number} for {total} is {diff} {word} than {label} ({base_total})."
-    items = _summary_causes(explanation.causes)
+    items = _summary_causes(explanation.causes if listed is None else tuple(listed))
     main = items[:2]
     sentences = [first]
     if main:
@@ -318,26 +335,34 @@ def summarize(explanation: Explanation, locale: Locale) -> str:
     elif rest > 0:
         sentences.append(
             (
-                f"Ytterligare {rest} mindre ändring står i listan."
+                "Ytterligare en mindre orsak står i listan."
                 if rest == 1
-                else f"Ytterligare {rest} mindre ändringar står i listan."
+                else f"Ytterligare {rest} mindre orsaker står i listan."
             )
             if locale == "sv"
             else (
-                f"{rest} smaller change is listed too."
-                if rest == 1
-                else f"{rest} smaller changes are listed too."
+                "One smaller cause is listed too." if rest == 1 else f"{rest} smaller causes are listed too."
             )
         )
     return " ".join(sentences)
 
 
+# How many parts the summary of an invoice without a baseline names, "other items" included.
+COMPOSITION_PARTS_NAMED = 3
+
+
 def _summarize_without_baseline(explanation: Explanation, total: str, locale: Locale) -> str:
     invoice = explanation.invoice
     currency = invoice.currency
+    parts = list(explanation.composition)
+    if len(parts) > COMPOSITION_PARTS_NAMED:
+        # Name the largest categories and sum the rest, so that the parts add up to the total.
+        named = COMPOSITION_PARTS_NAMED - 1
+        parts = [*parts[:named], ("other", sum(amount for _, amount in parts[named:]))]
+    other_label = "övrigt" if locale == "sv" else "other items"
     top = ", ".join(
-        f"{CATEGORY_LABELS[locale].get(cat, cat)} {format_money(amount, currency, locale)}"
-        for cat, amount in explanation.composition[:3]
+        f"{CATEGORY_LABELS[locale].get(cat, other_label)} {format_money(amount, currency, locale)}"
+        for cat, amount in parts
     )
     reason = explanation.no_baseline_reason
     number = invoice.invoice_number
@@ -349,6 +374,10 @@ def _summarize_without_baseline(explanation: Explanation, total: str, locale: Lo
             )
         elif reason == "no_invoice_same_period_last_year":
             first = f"Det finns ingen faktura från samma period förra året att jämföra faktura {number} på {total} med."
+        elif reason == "no_earlier_invoice_in_currency":
+            first = (
+                f"Det finns ingen tidigare faktura i {currency} att jämföra faktura {number} på {total} med."
+            )
         else:
             first = (
                 f"Faktura {number} på {total} är din första faktura, så den jämförs inte med någon tidigare."
@@ -360,6 +389,8 @@ def _summarize_without_baseline(explanation: Explanation, total: str, locale: Lo
         )
     elif reason == "no_invoice_same_period_last_year":
         first = f"There is no invoice from the same period last year to compare invoice {number} for {total} with."
+    elif reason == "no_earlier_invoice_in_currency":
+        first = f"There is no earlier invoice in {currency} to compare invoice {number} for {total} with."
     else:
         first = f"Invoice {number} for {total} is your first invoice, so there is nothing to compare it with."
     return f"{first} It is made up of {top}." if top else first

@@ -182,7 +182,9 @@ class CauseOut(OutputModel):
     current_quantity: str | None = None
     baseline_quantity: str | None = None
     unit: str | None = None
-    current_unit_price_minor: str | None = None
+    current_unit_price_minor: str | None = Field(
+        default=None, description="Net of VAT, in minor units; the text shows prices including VAT"
+    )
     baseline_unit_price_minor: str | None = None
     countries: list[str] | None = None
     period_start: dt.date | None = Field(default=None, description="Usage and roaming: when it happened")
@@ -195,7 +197,7 @@ class CauseOut(OutputModel):
     )
     line_count: int | None = None
     folded_causes: int | None = Field(
-        default=None, description="other_changes: how many small causes it sums"
+        default=None, description="other_changes or <category>_changes: how many causes it sums"
     )
 
 
@@ -230,7 +232,9 @@ class ExplanationOut(OutputModel):
     total: Money
     baseline: BaselineOut | None = Field(default=None, description="What the invoice is compared with")
     no_baseline_reason: str | None = Field(
-        default=None, description="Why there is no comparison, e.g. no_earlier_invoice"
+        default=None,
+        description="Why there is no comparison: no_earlier_invoice, no_earlier_invoice_in_currency, "
+        "no_invoice_same_period_last_year or credit_note",
     )
     difference: Money | None = Field(default=None, description="Invoice total minus baseline total")
     causes: list[CauseOut] = Field(

@@ -18,6 +18,7 @@ from invoice_mcp.domain.explanation import (
     MAX_LISTED_POSITIONS,
     Cause,
     choose_baseline,
+    condense_causes,
     explain,
 )
 from invoice_mcp.domain.identifiers import luhn_is_valid
@@ -36,10 +37,6 @@ CUSTOMER_NAME_MAX = 200
 LINE_DESCRIPTION_MAX = 300
 # Invoice ids are 64-bit integers in every supported database.
 MAX_INVOICE_ID = 2**63 - 1
-# explain_amount lists at most this many causes; smaller ones are folded into one.
-MAX_LISTED_CAUSES = 5
-# Causes of these categories are never folded into other_changes.
-ALWAYS_LISTED_CATEGORIES = frozenset({"fee", "interest", "discount", "credit", "carried_over"})
 # A filter value that matches more than one status: every unpaid invoice past its due date
 # is "overdue", whether or not a reminder has been sent or it has gone to collection.
 STATUS_FILTERS: dict[str, tuple[str, ...]] = {"overdue": ("overdue", "reminded", "collection")}
@@ -418,6 +415,7 @@ def explain_amount(
             original = session.get(Invoice, invoice.credited_invoice_id)
             current = replace(current, credited_invoice_number=original.invoice_number if original else None)
         result = explain(current, base_facts, baseline if base_facts else None, reason)
+        listed = condense_causes(result.causes)
         payments = repo.payments_of(session, invoice.id)
         extensions = repo.extensions_of(session, invoice.id)
         paid = sum(p.amount_minor for p in payments)
@@ -444,7 +442,7 @@ def explain_amount(
         ),
         no_baseline_reason=reason if base_facts is None else None,
         difference=out.Money.of(result.difference_minor, currency, lang) if base_facts else None,
-        causes=_causes_out(result.causes, currency, lang),
+        causes=[_cause_out(cause, currency, lang) for cause in listed],
         composition=[
             out.CategoryAmount(
                 category=category, amount_minor=amount, formatted=format_money(amount, currency, lang)
@@ -465,54 +463,21 @@ def explain_amount(
             if result.period_days
             else None
         ),
-        summary=texts.summarize(result, lang),
+        summary=texts.summarize(result, lang, listed),
         locale=lang,
     )
-
-
-def _causes_out(causes: tuple[Cause, ...], currency: str, locale: Locale) -> list[out.CauseOut]:
-    """Return the causes one by one, folding small usage-like ones into one `other_changes` cause.
-
-    Fees, interest, discounts, credits, balances carried over and plan changes are always
-    listed, because a recipient asks about each of them. The largest of the other causes fill
-    the list up to MAX_LISTED_CAUSES, and the folded cause carries the sum of the rest, so the
-    causes still add up exactly.
-    """
-    if len(causes) <= MAX_LISTED_CAUSES:
-        return [_cause_out(c, currency, locale) for c in causes]
-    always = [c for c in causes if c.category in ALWAYS_LISTED_CATEGORIES or c.kind == "plan_change"]
-    others = [c for c in causes if c not in always]
-    room = max(MAX_LISTED_CAUSES - 1 - len(always), 0)
-    rest = others[room:]
-    if len(rest) < 2:
-        return [_cause_out(c, currency, locale) for c in causes]
-    listed = [c for c in causes if c not in rest]
-    amount = sum(c.amount_minor for c in rest)
-    positions = sorted({p for c in rest for g in (c.current,) if g is not None for p in g.positions})
-    text = (
-        f"{len(rest)} mindre ändringar ({texts.signed_money(amount, currency, locale)})"
-        if locale == "sv"
-        else f"{len(rest)} smaller changes ({texts.signed_money(amount, currency, locale)})"
-    )
-    other = out.CauseOut(
-        kind="other_changes",
-        amount_minor=amount,
-        text=text,
-        line_positions=positions[:MAX_LISTED_POSITIONS] or None,
-        line_count=len(positions) if len(positions) > MAX_LISTED_POSITIONS else None,
-        folded_causes=len(rest),
-    )
-    return [*(_cause_out(c, currency, locale) for c in listed), other]
 
 
 def _cause_out(cause: Cause, currency: str, locale: Locale) -> out.CauseOut:
     # A cause with parts (a plan change) is explained by its parts; quantities and unit
     # prices of its own would only repeat them.
     current, base = (None, None) if cause.parts else (cause.current, cause.baseline)
-    positions: list[int] = []
-    for part in cause.parts or (cause,):
-        if part.current is not None:
-            positions.extend(part.current.positions)
+    # A folded cause points at its members' lines, a plan change at its parts' lines.
+    positions: set[int] = set()
+    for member in cause.members or (cause,):
+        for part in member.parts or (member,):
+            if part.current is not None:
+                positions.update(part.current.positions)
     countries = sorted({code for g in (current, base) if g for code in g.countries})
     return out.CauseOut(
         kind=cause.kind,
@@ -536,6 +501,7 @@ def _cause_out(cause: Cause, currency: str, locale: Locale) -> out.CauseOut:
         else None,  # type: ignore[union-attr]
         line_positions=sorted(positions)[:MAX_LISTED_POSITIONS] or None,
         line_count=len(positions) if len(positions) > MAX_LISTED_POSITIONS else None,
+        folded_causes=len(cause.members) or None,
         parts=[
             out.CausePart(
                 kind=part.kind,
