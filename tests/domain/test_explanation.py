@@ -13,6 +13,7 @@ from invoice_mcp.domain.explanation import (
     choose_baseline,
     condense_causes,
     explain,
+    group_lines,
 )
 from invoice_mcp.domain.invoices import LINE_CATEGORIES, InvoiceFacts, LineFacts
 from invoice_mcp.domain.texts import summarize
@@ -514,3 +515,23 @@ def test_choose_baseline_none_in_same_currency():
     assert reason == "no_earlier_invoice_in_currency"
     assert "ingen tidigare faktura i EUR" in summarize(result, "sv")
     assert "no earlier invoice in EUR" in summarize(result, "en")
+
+
+@pytest.mark.parametrize(
+    ("descriptions", "expected"),
+    [
+        (["Samtal 1, 2026-09-01", "Samtal 2, 2026-09-02"], "Samtal"),
+        (["Surf i Norge", "Surf i Norge"], "Surf i Norge"),
+        (["Sms", "Samtal"], "Sms"),
+        (["Samtal till 0701234567", "Samtal till 0709876543"], "Samtal till"),
+    ],
+)
+def test_line_group_description_is_shared_part(descriptions, expected):
+    lines = [
+        replace(line(i + 1, "usage", "CALLS", 1000, unit="min"), description=text)
+        for i, text in enumerate(descriptions)
+    ]
+
+    groups = group_lines(invoice("NV-1", "2026-11-25", lines))
+
+    assert groups[("usage", "CALLS", False)].description == expected

@@ -24,6 +24,8 @@ BASELINE_KINDS: tuple[str, ...] = BaselineKind.__args__  # type: ignore[attr-def
 
 # How many line positions a cause lists before it only counts them.
 MAX_LISTED_POSITIONS = 12
+# A shared beginning of line descriptions shorter than this says nothing ("S", "Sa").
+SHARED_DESCRIPTION_MIN_LENGTH = 3
 # How many causes an explanation lists; the rest are folded into one cause with their sum.
 MAX_LISTED_CAUSES = 5
 # Categories a recipient asks about even when the amount is small; they are listed before
@@ -168,7 +170,7 @@ def group_lines(invoice: InvoiceFacts) -> dict[GroupKey, LineGroup]:
         groups[key] = LineGroup(
             category=key[0],
             product_code=key[1],
-            description=members[0].description,
+            description=_shared_description([line.description for line in members]),
             gross_minor=sum(line.gross_minor for line in members),
             quantity=sum((line.quantity for line in members), Decimal(0)),
             unit=units.pop() if len(units) == 1 else None,
@@ -183,6 +185,24 @@ def group_lines(invoice: InvoiceFacts) -> dict[GroupKey, LineGroup]:
             part_period=key[2],
         )
     return groups
+
+
+def _shared_description(descriptions: list[str]) -> str:
+    """Return what the descriptions of a line group have in common.
+
+    Lines grouped by product code often differ only in a number or a date ("Samtal 1,
+    2026-09-01", "Samtal 2, 2026-09-02"). Quoting the first of them would make one call
+    look like the whole amount, so the shared beginning is used when it is a word or more.
+    """
+    first = descriptions[0]
+    if all(description == first for description in descriptions):
+        return first
+    shared = first
+    for description in descriptions[1:]:
+        while not description.startswith(shared):
+            shared = shared[:-1]
+    shared = shared.rstrip(" ,.;:-–(0123456789")
+    return shared if len(shared) >= SHARED_DESCRIPTION_MIN_LENGTH else first
 
 
 def composition_by_category(invoice: InvoiceFacts) -> tuple[tuple[str, int], ...]:
