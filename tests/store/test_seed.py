@@ -546,6 +546,16 @@ BROKEN_FIXTURES = [
     ),
     pytest.param(
         "invoices.json",
+        set_value(12, "total_minor", 0),
+        12,
+        ANNA_LATEST,
+        "status",
+        "'open'",
+        "nothing to pay",
+        id="open-invoice-of-zero",
+    ),
+    pytest.param(
+        "invoices.json",
         remove_field(0, "status"),
         0,
         ANNA_FIRST,
@@ -870,3 +880,14 @@ def test_concurrent_duplicate_becomes_seed_error(
 
     assert "written to the database by someone else" in raised.value.problems[0].reason
     assert row_counts(demo_engine) == counts_before
+
+
+def test_negative_invoice_is_rejected(engine: Engine, tmp_path: Path) -> None:
+    directory = copy_demo(tmp_path)
+    edit_fixture(directory, "invoices.json", set_value(12, "total_minor", -58200))
+
+    with pytest.raises(SeedError) as raised:
+        load_fixtures(engine, directory)
+
+    reasons = [p.reason for p in raised.value.problems if (p.record, p.field) == (12, "total_minor")]
+    assert any("an amount owed to the customer is a credit note" in reason for reason in reasons), reasons

@@ -1068,6 +1068,14 @@ class _Validator:
                     f"must be on or after issue_date {record.issue_date.isoformat()}",
                 )
         paid = sum(payment.amount_minor for payment in record.payments)
+        if record.total_minor < 0:
+            report(
+                "total_minor",
+                record.total_minor,
+                "an invoice's total must be 0 or more; an amount owed to the customer is a credit note",
+            )
+        elif record.status in UNPAID_STATUSES and record.total_minor == 0:
+            report("status", record.status, "an invoice with total_minor 0 has nothing to pay; use 'paid'")
         if record.status == "paid" and paid != record.total_minor:
             report(
                 "status",
