@@ -120,10 +120,11 @@ def customer_for(session: Session, principal: Principal, customer_number: str | 
     """
     number = principal.customer_number if principal.kind == "customer" else customer_number
     if principal.kind == "customer" and customer_number and customer_number != number:
-        # A customer may only name itself; another number reads like one that does not exist.
-        number = customer_number
+        # A customer may only name itself. The message is the same whether the other number
+        # exists or not, so that it reveals nothing about other customers.
         raise NotFoundError(
-            f"customer {number} not found for biller {principal.biller_id}",
+            f"customer_number {customer_number} is not available: a customer's session acts only "
+            "for its own customer and needs no customer_number",
             code="customer_not_found",
             field="customer_number",
         )
