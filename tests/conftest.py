@@ -1,5 +1,7 @@
 import datetime as dt
 import os
+import subprocess
+import sys
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +21,26 @@ DEMO_FIXTURES = REPO_ROOT / "fixtures" / "demo"
 # The demo data describes the year up to this date.
 DEMO_TODAY = dt.date(2026, 12, 4)
 ANNA = Principal(kind="customer", biller_id="nordvag", customer_number="100234")
+
+
+def serve_until_exit(*arguments: str, timeout: float = 30) -> tuple[int, str]:
+    """Run `invoice-mcp serve ARGUMENTS` with stdin left open, as a client leaves it, until it exits.
+
+    Returns the exit status and what the process wrote to stderr.
+    """
+    with subprocess.Popen(
+        [sys.executable, "-m", "invoice_mcp", "serve", *arguments],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as process:
+        try:
+            status = process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
+        return status, process.stderr.read()
 
 
 @pytest.fixture

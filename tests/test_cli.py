@@ -9,7 +9,7 @@ from invoice_mcp.domain.identifiers import luhn_check_digit
 from invoice_mcp.domain.policy import BillerPolicy, ConfirmationPolicy
 from invoice_mcp.service import actions
 from invoice_mcp.store.engine import make_engine
-from tests.conftest import ANNA, DEMO_FIXTURES, DEMO_TODAY
+from tests.conftest import ANNA, DEMO_FIXTURES, DEMO_TODAY, serve_until_exit
 
 HOLDER = "19840317" + "123" + luhn_check_digit("840317123")
 
@@ -111,11 +111,23 @@ def test_seed_broken_fixture_loads_nothing(tmp_path, capsys):
         ),
     ],
 )
-def test_serve_refuses_unknown_principal(database, capsys, biller, customer, expected):
-    status = main(["serve", "--database-url", database, "--biller", biller, "--customer", customer])
+def test_serve_refuses_unknown_principal(database, biller, customer, expected):
+    # The stdio server checks the principal after its transport is up, so a real process runs.
+    status, error = serve_until_exit("--database-url", database, "--biller", biller, "--customer", customer)
 
     assert status == 2
-    assert expected in capsys.readouterr().err
+    assert expected in error
+
+
+def test_serve_rejects_bad_policy_before_serving(database, tmp_path, capsys):
+    policy = tmp_path / "policy.toml"
+    policy.write_text("[defaults.deferral]\nmax_days = -1\n", encoding="utf-8")
+
+    arguments = ["--database-url", database, "--biller", "nordvag", "--customer", "100234"]
+    status = main(["serve", *arguments, "--policy", str(policy)])
+
+    assert status == 2
+    assert "defaults.deferral.max_days" in capsys.readouterr().err
 
 
 def test_missing_database_file_is_not_created(tmp_path, capsys):

@@ -250,38 +250,89 @@ def _engine(url: str | None, *, create: bool = False):  # type: ignore[no-untype
     return make_engine(resolved)
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
-    import anyio
-
-    from invoice_mcp.domain.principal import Principal
-    from invoice_mcp.policy_file import load_policies
-    from invoice_mcp.server.app import ServerSettings, build_server
-    from invoice_mcp.server.stdio import serve_stdio
+def _open_engine_for_serve(url: str | None):  # type: ignore[no-untyped-def]
+    """Open the store for `serve`, which needs an existing database at the newest schema."""
     from invoice_mcp.store.migrate import is_up_to_date
+
+    engine = _engine(url)
+    if not is_up_to_date(engine):
+        raise CommandError("the database schema is missing or old: run 'invoice-mcp db upgrade' first")
+    return engine
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve MCP. Arguments and the policy file are checked before serving.
+
+    Over HTTP the store is opened and checked before serving as well. Over stdio that happens
+    right after the transport is up (`_open_stdio_store`), because importing SQLAlchemy and the
+    table models would otherwise delay the responses to initialize and tools/list by a few
+    hundred milliseconds.
+    """
+    from invoice_mcp.policy_file import load_policies
 
     if args.transport == "stdio" and (not args.biller or not args.customer):
         raise CommandError(
             "serve needs --biller and --customer (or INVOICE_MCP_BILLER and INVOICE_MCP_CUSTOMER): "
             "the stdio server acts for exactly one customer"
         )
-    engine = _engine(args.database_url)
-    if not is_up_to_date(engine):
-        raise CommandError("the database schema is missing or old: run 'invoice-mcp db upgrade' first")
     policies = load_policies(args.policy)
     if args.transport == "http":
-        return _serve_http(args, engine, policies)
-    _check_principal(engine, args.biller, args.customer, policies)
+        return _serve_http(args, _open_engine_for_serve(args.database_url), policies)
+    return _serve_stdio(args, policies)
+
+
+def _serve_stdio(args: argparse.Namespace, policies) -> int:  # type: ignore[no-untyped-def]
+    import anyio
+
+    from invoice_mcp.domain.principal import Principal
+    from invoice_mcp.server.app import PendingStore, ServerSettings, build_server
+    from invoice_mcp.server.stdio import serve_stdio
+
+    store = PendingStore()
     settings = ServerSettings(
-        engine=engine,
+        engine=store,
         principal=Principal(kind="customer", biller_id=args.biller, customer_number=args.customer),
         policies=policies,
         today=args.today,
     )
     server = build_server(settings)
-    logger.info("serving stdio for customer %s of biller %s", args.customer, args.biller)
-    anyio.run(serve_stdio, server)
+
+    async def serve() -> None:
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(anyio.to_thread.run_sync, _open_stdio_store, args, policies, store)
+            await serve_stdio(server)
+
+    logger.info(
+        "serving stdio for customer %s of biller %s while the billing store opens", args.customer, args.biller
+    )
+    anyio.run(serve)
     logger.info("stdio session ended")
     return 0
+
+
+def _open_stdio_store(args: argparse.Namespace, policies, store) -> None:  # type: ignore[no-untyped-def]
+    """Open the store and check the principal while the stdio transport already serves.
+
+    On success, requests waiting in `store` go on. On failure the process prints the error as
+    `main` would and exits at once with status 2 (1 for an unexpected error), without responding
+    to the requests that wait for the store.
+    """
+    try:
+        engine = _open_engine_for_serve(args.database_url)
+        _check_principal(engine, args.biller, args.customer, policies)
+    except Exception as exc:
+        message = _format_user_error(exc)
+        status = 2
+        if message is None:
+            logger.exception("opening the billing store failed")
+            message, status = f"opening the billing store failed: {exc!r}", 1
+        print(f"invoice-mcp: error: {message}", file=sys.stderr)
+        sys.stderr.flush()
+        # End the process here, because the transport's worker thread is blocked reading stdin.
+        # anyio cannot cancel it, and a normal exit would wait until the client writes or closes stdin.
+        os._exit(status)
+    store.set_engine(engine)
+    logger.info("billing store is open and customer %s of biller %s exists", args.customer, args.biller)
 
 
 def _serve_http(args: argparse.Namespace, engine, policies) -> int:  # type: ignore[no-untyped-def]
@@ -541,23 +592,34 @@ def main(argv: list[str] | None = None) -> int:
         "token": cmd_token,
         "import": cmd_import,
     }
-    from sqlalchemy.exc import OperationalError
-
-    from invoice_mcp.domain.errors import BillingError
-
     try:
         return handlers[args.command](args)
-    except (CommandError, BillingError) as exc:
-        print(f"invoice-mcp: error: {exc}", file=sys.stderr)
-        return 2
-    except OperationalError as exc:
-        # Connection failures: one line, without the SQL or the URL's password.
-        print(f"invoice-mcp: error: the database is unavailable: {exc.orig}", file=sys.stderr)
-        return 2
     except BrokenPipeError:
         # The reader went away (`invoice-mcp audit | head`); send the rest of the output nowhere.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as exc:
+        message = _format_user_error(exc)
+        if message is None:
+            raise
+        print(f"invoice-mcp: error: {message}", file=sys.stderr)
+        return 2
+
+
+def _format_user_error(exc: Exception) -> str | None:
+    """Return the one-line message for an error that the user can fix, or None for any other error."""
+    from invoice_mcp.domain.errors import BillingError
+
+    if isinstance(exc, CommandError | BillingError):
+        return str(exc)
+    # Imported here, not at the top, because SQLAlchemy takes a few hundred milliseconds to import
+    # and `serve` over stdio responds to its first requests before it needs the database.
+    from sqlalchemy.exc import OperationalError
+
+    if isinstance(exc, OperationalError):
+        # Connection failures: one line, without the SQL or the URL's password.
+        return f"the database is unavailable: {exc.orig}"
+    return None
 
 
 if __name__ == "__main__":

@@ -1,12 +1,14 @@
 """The real thing: `python -m invoice_mcp serve` as a subprocess, driven by the SDK client over stdio."""
 
+import json
+import subprocess
 import sys
 
 import pytest
 from mcp import Client, StdioServerParameters
 
 from invoice_mcp.cli import main as cli_main
-from tests.conftest import DEMO_FIXTURES
+from tests.conftest import DEMO_FIXTURES, serve_until_exit
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
@@ -76,10 +78,54 @@ def test_serve_without_customer_fails_clearly(demo_database, capsys):
     assert "--customer" in capsys.readouterr().err
 
 
-def test_serve_on_empty_database_asks_for_upgrade(tmp_path, capsys):
-    status = cli_main(
-        ["serve", "--database-url", f"sqlite:///{tmp_path / 'empty.db'}", "--biller", "b", "--customer", "c"]
+def test_serve_on_empty_database_asks_for_upgrade(tmp_path):
+    (tmp_path / "empty.db").touch()
+
+    status, error = serve_until_exit(
+        "--database-url", f"sqlite:///{tmp_path / 'empty.db'}", "--biller", "b", "--customer", "c"
     )
 
     assert status == 2
-    assert "invoice-mcp db upgrade" in capsys.readouterr().err
+    assert "invoice-mcp db upgrade" in error
+
+
+def test_unknown_customer_ends_server_unanswered(demo_database):
+    # The client's messages are all sent before the server checks the customer, so the
+    # tools/call waits for that check. It must get no result, only the exit with status 2.
+    messages = [
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": "2025-11-25",
+                "capabilities": {},
+                "clientInfo": {"name": "test", "version": "0"},
+            },
+        },
+        {"jsonrpc": "2.0", "method": "notifications/initialized"},
+        {
+            "jsonrpc": "2.0",
+            "id": 2,
+            "method": "tools/call",
+            "params": {"name": "list_invoices", "arguments": {}},
+        },
+    ]
+    command = [sys.executable, "-m", "invoice_mcp", "serve", "--database-url", demo_database]
+    command += ["--biller", "nordvag", "--customer", "999999"]
+    with subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
+        process.stdin.write("".join(json.dumps(message) + "\n" for message in messages))
+        process.stdin.flush()
+        try:
+            status = process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
+        replies = [json.loads(line) for line in process.stdout.read().splitlines()]
+        error = process.stderr.read()
+
+    assert status == 2
+    assert "customer '999999' not found for biller 'nordvag'" in error
+    assert 2 not in [reply.get("id") for reply in replies]

@@ -10,12 +10,12 @@ bounds the memory one document can take.
 from __future__ import annotations
 
 from pathlib import Path
-from xml.etree.ElementTree import Element, ParseError
-
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
+from typing import TYPE_CHECKING
 
 from invoice_mcp.importers.errors import UnreadableDocumentError
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
 
 MEBIBYTE = 1024 * 1024
 # E-invoices can embed attachments such as a PDF copy of the invoice as base64 text, so a
@@ -53,6 +53,13 @@ def parse_xml(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> Element:
         raise UnreadableDocumentError(f"the document is larger than the limit of {max_bytes} bytes")
     if not data.strip():
         raise UnreadableDocumentError("the file is empty, so it is not an XML document")
+    # Imported here because the command line reads this module's size limits to build its
+    # parser, and `serve` should not load the XML parser for that.
+    from xml.etree.ElementTree import ParseError
+
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import fromstring
+
     try:
         return fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as error:

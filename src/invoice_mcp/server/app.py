@@ -13,11 +13,11 @@ import datetime as dt
 import json
 import logging
 import re
+import threading
 import unicodedata
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 import anyio
@@ -30,8 +30,6 @@ from mcp.shared.exceptions import MCPDeprecationWarning
 from mcp_types import CallToolResult, InputRequiredResult, TextContent, ToolAnnotations
 from mcp_types import Tool as MCPTool
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
 
 from invoice_mcp import __version__
 from invoice_mcp.domain import texts
@@ -39,11 +37,17 @@ from invoice_mcp.domain.errors import BillingError, InvalidFieldError
 from invoice_mcp.domain.principal import Principal
 from invoice_mcp.json_schema import compact_schema
 from invoice_mcp.policy_file import PolicySet
-from invoice_mcp.server.http import principal_from_access_token
 from invoice_mcp.server.resources import register_resources
 from invoice_mcp.server.view import VIEW_URI, invoice_view_html
-from invoice_mcp.service import actions, reads
 from invoice_mcp.service import outputs as out
+
+# SQLAlchemy, the table models and the service modules that use them take a few hundred
+# milliseconds to import. Initialize and tools/list need none of them, so the handlers import
+# them on their first call instead of here, and `serve` responds to its first requests sooner.
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from invoice_mcp.service import actions
 
 logger = logging.getLogger(__name__)
 
@@ -59,17 +63,59 @@ after they agree, call again with the same arguments plus that token. Answer in 
 language (the `locale` of results: 'sv' Swedish, 'en' English)."""
 
 
-@dataclass
-class ServerSettings:
-    """Settings of one server process: its store, its principal (stdio only) and the policies."""
+class PendingStore:
+    """A store that is opened after the server has started to handle requests.
 
-    engine: Engine
-    # The stdio principal. Over HTTP it is None and each request's bearer token names one.
-    principal: Principal | None
-    policies: PolicySet
-    # Pin the calendar date (demos and tests); None means today in Stockholm.
-    today: dt.date | None = None
-    clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
+    `serve` over stdio responds to initialize and tools/list while a worker thread imports
+    SQLAlchemy, opens the engine and checks that the principal exists. Requests that need the
+    store wait in `wait` until that has finished. When it fails, `serve` ends the process, so
+    those requests never get a response.
+    """
+
+    def __init__(self) -> None:
+        self._opened = threading.Event()
+        self._engine: Engine | None = None
+
+    def set_engine(self, engine: Engine) -> None:
+        self._engine = engine
+        self._opened.set()
+
+    def wait(self) -> Engine:
+        """Block until `set_engine` has been called, then return the engine."""
+        self._opened.wait()
+        assert self._engine is not None
+        return self._engine
+
+
+class ServerSettings:
+    """Settings of one server process: its store, its principal (stdio only) and the policies.
+
+    A plain class rather than a dataclass, because `engine` is a property that may wait for a
+    `PendingStore`.
+    """
+
+    def __init__(
+        self,
+        engine: Engine | PendingStore,
+        principal: Principal | None,
+        policies: PolicySet,
+        today: dt.date | None = None,
+        clock: Callable[[], dt.datetime] | None = None,
+    ) -> None:
+        self._store = engine
+        # The stdio principal. Over HTTP it is None and each request's bearer token names one.
+        self.principal = principal
+        self.policies = policies
+        # Pin the calendar date (demos and tests); None means today in Stockholm.
+        self.today = today
+        self.clock: Callable[[], dt.datetime] = clock or (lambda: dt.datetime.now(dt.UTC))
+
+    @property
+    def engine(self) -> Engine:
+        """Return the store's engine, waiting first while a `PendingStore` is still being opened."""
+        if isinstance(self._store, PendingStore):
+            return self._store.wait()
+        return self._store
 
     def now(self) -> dt.datetime:
         return self.clock()
@@ -81,6 +127,9 @@ class ServerSettings:
         """Return the principal of the current request: from its access token, else the process's."""
         token = get_access_token()
         if token is not None:
+            # Only the HTTP transport sets an access token, and server.http loads the token store.
+            from invoice_mcp.server.http import principal_from_access_token
+
             return principal_from_access_token(token)
         if self.principal is None:
             raise BillingError("the request has no principal", code="unauthorized")
@@ -280,6 +329,10 @@ def build_server(settings: ServerSettings, **server_options: Any) -> MCPServer:
         locale: str | None,
         call: Callable[[Principal], BaseModel],
     ) -> CallToolResult:
+        from sqlalchemy.exc import OperationalError
+
+        from invoice_mcp.service import reads
+
         principal = settings.current_principal()
         try:
             result = call(principal)
@@ -305,6 +358,8 @@ def build_server(settings: ServerSettings, **server_options: Any) -> MCPServer:
     def action_context(
         principal: Principal, customer_number: str | None, locale: str | None
     ) -> actions.ActionContext:
+        from invoice_mcp.service import actions
+
         return actions.ActionContext(
             engine=settings.engine,
             principal=principal,
@@ -335,6 +390,7 @@ def build_server(settings: ServerSettings, **server_options: Any) -> MCPServer:
         locale: LocaleArg = None,
     ) -> Annotated[CallToolResult, out.InvoiceList]:
         """List the recipient's invoices and credit notes, newest first, with status and balance."""
+        from invoice_mcp.service import reads
 
         def report_page(pages_read: int, matches: int) -> None:
             # A filtered list can read many pages; tell a client that asked for progress.
@@ -369,6 +425,7 @@ def build_server(settings: ServerSettings, **server_options: Any) -> MCPServer:
         locale: LocaleArg = None,
     ) -> Annotated[CallToolResult, out.InvoiceDetail]:
         """Show one invoice: lines, VAT, payments, extensions, status and how to pay it (bankgiro and OCR)."""
+        from invoice_mcp.service import reads
 
         def read(principal: Principal) -> out.InvoiceDetail:
             detail = reads.get_invoice(
@@ -399,6 +456,8 @@ def build_server(settings: ServerSettings, **server_options: Any) -> MCPServer:
     ) -> Annotated[CallToolResult, out.ExplanationOut]:
         """Explain why an invoice amount differs from a baseline: causes with amounts that add up
         exactly to the difference, the invoice's composition, payment status and a short summary."""
+        from invoice_mcp.service import reads
+
         return run(
             "explain_amount",
             invoice_number,
@@ -428,6 +487,8 @@ def build_server(settings: ServerSettings, **server_options: Any) -> MCPServer:
         """Give more time to pay an invoice (payment extension, anstånd). Without confirmation_token
         it returns a quote (new due date on a bank day, fee, interest) and changes nothing; call
         again with the token after the recipient agrees. Refusals carry a code and the rule."""
+        from invoice_mcp.service import actions
+
         return run(
             "grant_deferral",
             invoice_number,
@@ -456,6 +517,8 @@ def build_server(settings: ServerSettings, **server_options: Any) -> MCPServer:
         """Change how future invoices are delivered and paid. Without confirmation_token it returns a
         quote (from which invoice it applies, fee, masked details) and changes nothing; call again
         with the token after the recipient agrees. Never send a card number, only a card_token."""
+        from invoice_mcp.service import actions
+
         raw = details.model_dump(exclude_none=True) if details else {}
         detail_values = {k: str(v) for k, v in raw.items()}
         return run(
@@ -495,6 +558,8 @@ def send_log_warning(ctx: Context[Any, Any], message: str) -> None:
 
 
 def _error_locale(settings: ServerSettings) -> texts.Locale:
+    from invoice_mcp.service import reads
+
     try:
         principal = settings.current_principal()
     except BillingError:

@@ -14,8 +14,9 @@ from mcp_types import Completion, CompletionArgument, EmptyResult, SetLevelReque
 from pydantic import BaseModel
 
 from invoice_mcp.domain.errors import BillingError, NotFoundError
-from invoice_mcp.service import reads
 
+# service.reads loads SQLAlchemy and the table models, so the handlers import it on their
+# first call, and `serve` responds to initialize and tools/list without it.
 if TYPE_CHECKING:
     from mcp.server import MCPServer
 
@@ -44,6 +45,8 @@ def register_resources(server: MCPServer, settings: ServerSettings) -> None:
     )
     async def invoice_resource(invoice_number: str) -> str:
         def read() -> str:
+            from invoice_mcp.service import reads
+
             principal = settings.current_principal()
             return _as_json(
                 reads.get_invoice(settings.engine, principal, invoice_number, today=settings.current_date())
@@ -60,6 +63,8 @@ def register_resources(server: MCPServer, settings: ServerSettings) -> None:
     )
     async def payment_instructions_resource() -> str:
         def read() -> str:
+            from invoice_mcp.service import reads
+
             principal = settings.current_principal()
             return _as_json(reads.payment_overview(settings.engine, principal, today=settings.current_date()))
 
@@ -72,6 +77,8 @@ def register_resources(server: MCPServer, settings: ServerSettings) -> None:
             return None
 
         def numbers() -> list[str]:
+            from invoice_mcp.service import reads
+
             return reads.invoice_numbers(settings.engine, settings.current_principal(), argument.value)
 
         try:
