@@ -120,6 +120,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--jwt-key-file", type=Path, help="http: PEM public key or JWKS file for JWT bearer tokens"
     )
+    serve.add_argument(
+        "--output-schemas",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="list each tool's output schema in tools/list (default: on). --no-output-schemas makes "
+        "tools/list about 14 KB smaller, for clients that put the whole listing into the model's "
+        "context; results still carry structured content",
+    )
     serve.add_argument("--jwt-issuer", help="http: required JWT issuer (iss)")
     serve.add_argument("--jwt-audience", help="http: required JWT audience (aud)")
     serve.add_argument(
@@ -295,7 +303,7 @@ def _serve_stdio(args: argparse.Namespace, policies) -> int:  # type: ignore[no-
         policies=policies,
         today=args.today,
     )
-    server = build_server(settings)
+    server = build_server(settings, output_schemas=args.output_schemas)
 
     async def serve() -> None:
         async with anyio.create_task_group() as tasks:
@@ -378,7 +386,12 @@ def _serve_http(args: argparse.Namespace, engine, policies) -> int:  # type: ign
     logging.getLogger("mcp.server.streamable_http").setLevel(logging.WARNING)
     verifier = InvoiceTokenVerifier(engine=engine, jwt=jwt)
     settings = ServerSettings(engine=engine, principal=None, policies=policies, today=args.today)
-    server = build_server(settings, auth=auth_settings(options), token_verifier=verifier)
+    server = build_server(
+        settings,
+        output_schemas=args.output_schemas,
+        auth=auth_settings(options),
+        token_verifier=verifier,
+    )
     run_http(server, verifier, options)
     return 0
 
@@ -401,7 +414,7 @@ def _serve_http_without_authorization(args: argparse.Namespace, engine, policies
     principal = Principal(kind="customer", biller_id=biller, customer_number=customer)
     logger.warning("authorization is off: every request acts for %s", principal.label)
     settings = ServerSettings(engine=engine, principal=principal, policies=policies, today=args.today)
-    run_http(build_server(settings), None, options)
+    run_http(build_server(settings, output_schemas=args.output_schemas), None, options)
     return 0
 
 

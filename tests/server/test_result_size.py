@@ -9,6 +9,7 @@ from pathlib import Path
 
 from mcp import Client
 
+from invoice_mcp.cli import build_parser
 from invoice_mcp.domain.principal import Principal
 from invoice_mcp.server.app import build_server
 from invoice_mcp.store.engine import make_engine
@@ -19,6 +20,8 @@ TOOLS = Path(__file__).resolve().parents[2] / "tools"
 EXPLAIN_30_LINES_MAX_BYTES = 2560
 # Name, description and input schema of all tools: what model APIs take as tool definitions.
 TOOL_DEFINITIONS_MAX_BYTES = 8192
+# The whole tools/list result when the server leaves out the output schemas.
+TOOLS_LIST_MAX_BYTES = 8192
 
 
 def generated_store(path: Path) -> str:
@@ -61,3 +64,24 @@ async def test_tool_definitions_fit(demo_server):
 
     size = len(json.dumps(definitions, ensure_ascii=False, separators=(",", ":")).encode())
     assert size <= TOOL_DEFINITIONS_MAX_BYTES
+
+
+async def test_listing_without_output_schemas_fits(demo_engine):
+    server = build_server(make_settings(demo_engine), output_schemas=False)
+
+    async with Client(server) as client:
+        listing = await client.list_tools()
+        explained = await client.call_tool("explain_amount", {"invoice_number": "NV-2026-0031745"})
+
+    assert all(tool.output_schema is None for tool in listing.tools)
+    wire = listing.model_dump(mode="json", by_alias=True, exclude_none=True)
+    assert len(json.dumps(wire, ensure_ascii=False, separators=(",", ":")).encode()) <= TOOLS_LIST_MAX_BYTES
+    # Results keep their structured content; only the listing is shorter.
+    assert explained.structured_content["invoice_number"] == "NV-2026-0031745"
+
+
+def test_serve_option_turns_output_schemas_off():
+    parser = build_parser()
+
+    assert parser.parse_args(["serve"]).output_schemas is True
+    assert parser.parse_args(["serve", "--no-output-schemas"]).output_schemas is False

@@ -269,17 +269,30 @@ def argument_error(tool: str, error: ValidationError) -> InvalidFieldError:
 class InvoiceServer(MCPServer):
     """MCPServer whose argument errors are tool results with a code, like every other refusal."""
 
-    def __init__(self, *args: Any, locale_for_errors: Callable[[], texts.Locale], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        locale_for_errors: Callable[[], texts.Locale],
+        output_schemas: bool = True,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self._locale_for_errors = locale_for_errors
+        self._output_schemas = output_schemas
         self._listed_tools: list[MCPTool] | None = None
 
     async def list_tools(self) -> list[MCPTool]:
-        """List the tools with compacted input schemas; the tools do not change after start."""
+        """List the tools with compacted input schemas, and without output schemas when the
+        server was built without them. The tools do not change after start."""
         if self._listed_tools is None:
             tools = await super().list_tools()
             self._listed_tools = [
-                tool.model_copy(update={"input_schema": compact_schema(copy.deepcopy(tool.input_schema))})
+                tool.model_copy(
+                    update={
+                        "input_schema": compact_schema(copy.deepcopy(tool.input_schema)),
+                        "output_schema": tool.output_schema if self._output_schemas else None,
+                    }
+                )
                 for tool in tools
             ]
         return self._listed_tools
@@ -300,10 +313,15 @@ class InvoiceServer(MCPServer):
             return error_result(argument_error(name, exc.__cause__), locale)
 
 
-def build_server(settings: ServerSettings, **server_options: Any) -> MCPServer:
+def build_server(
+    settings: ServerSettings, *, output_schemas: bool = True, **server_options: Any
+) -> MCPServer:
     """Create the MCP server with its tools, bound to `settings`.
 
-    `server_options` go to MCPServer: the HTTP deployment passes `auth` and `token_verifier`.
+    With `output_schemas` False, tools/list leaves out the output schemas (about 14 KB) for
+    clients that put the whole listing into the model's context; results keep their structured
+    content. `server_options` go to MCPServer: the HTTP deployment passes `auth` and
+    `token_verifier`.
     """
     apps = Apps()
     apps.add_html_resource(
@@ -319,6 +337,7 @@ def build_server(settings: ServerSettings, **server_options: Any) -> MCPServer:
         version=__version__,
         instructions=INSTRUCTIONS,
         locale_for_errors=lambda: _error_locale(settings),
+        output_schemas=output_schemas,
         extensions=[apps],
         **server_options,
     )
