@@ -678,8 +678,10 @@ async def measure_context(options: argparse.Namespace, work: Path) -> dict[str, 
             Client(build_server(server_settings(engine, ANNA))) as client,
             Client(bench_noop_server.build_server()) as noop,
             Client(build_server(server_settings(engine30, middle_customer(2)))) as client30,
+            Client(build_server(server_settings(engine, ANNA), output_schemas=False)) as without_schemas,
         ):
             listing = await client.list_tools(cache_mode="bypass")
+            short_listing = await without_schemas.list_tools(cache_mode="bypass")
             noop_listing = await noop.list_tools(cache_mode="bypass")
             tools = [tool.model_dump(mode="json", by_alias=True, exclude_none=True) for tool in listing.tools]
             per_tool = []
@@ -718,8 +720,10 @@ async def measure_context(options: argparse.Namespace, work: Path) -> dict[str, 
         json_bytes({key: tool.get(key) for key in ("name", "description", "inputSchema")}) for tool in tools
     )
     explain30 = responses[-1]
+    short_listing_bytes = json_bytes(short_listing.model_dump(mode="json", by_alias=True, exclude_none=True))
     return {
         "tools_list_bytes": listing_bytes,
+        "tools_list_without_output_schemas_bytes": short_listing_bytes,
         "tools_list_model_facing_bytes": model_facing,
         "noop_tools_list_bytes": json_bytes(
             noop_listing.model_dump(mode="json", by_alias=True, exclude_none=True)
@@ -728,6 +732,7 @@ async def measure_context(options: argparse.Namespace, work: Path) -> dict[str, 
         "responses": responses,
         "explain30_causes": causes30,
         "tools_list_target_met": listing_bytes <= TARGET_TOOLS_LIST_BYTES,
+        "tools_list_without_output_schemas_target_met": short_listing_bytes <= TARGET_TOOLS_LIST_BYTES,
         "explain30_target_met": explain30["text"] <= TARGET_EXPLAIN_30_LINES_BYTES,
     }
 
@@ -738,7 +743,9 @@ def render_context(result: dict[str, Any]) -> list[str]:
         "",
         f"tools/list: **{result['tools_list_bytes']:,}** bytes (no-op server: {result['noop_tools_list_bytes']:,}). "
         "Name, description and input schema only, the parts that tool definitions of model APIs "
-        f"such as Anthropic's and OpenAI's take: {result['tools_list_model_facing_bytes']:,} bytes.",
+        f"such as Anthropic's and OpenAI's take: {result['tools_list_model_facing_bytes']:,} bytes. "
+        "With `serve --no-output-schemas`, tools/list is "
+        f"{result['tools_list_without_output_schemas_bytes']:,} bytes.",
         "",
         "| tool | total | description | input schema | output schema |",
         "|---|---:|---:|---:|---:|",
@@ -765,6 +772,9 @@ def render_context(result: dict[str, Any]) -> list[str]:
         "",
         f"Targets: tools/list at most {TARGET_TOOLS_LIST_BYTES:,} bytes: "
         + ("**met**" if result["tools_list_target_met"] else "**missed**")
+        + " with output schemas, "
+        + ("**met**" if result["tools_list_without_output_schemas_target_met"] else "**missed**")
+        + " without them"
         + f"; explain_amount of a 30-line invoice at most {TARGET_EXPLAIN_30_LINES_BYTES:,.0f} bytes (text): "
         + ("**met**." if result["explain30_target_met"] else "**missed**."),
     ]

@@ -271,6 +271,16 @@ async def test_bad_argument_is_a_coded_refusal(demo_server, mode):
     assert body["reason"] == "Uppgiften antal dagar är inte giltig."
 
 
+async def test_null_argument_is_named_null(demo_server):
+    async with Client(demo_server) as client:
+        result = await client.call_tool("explain_amount", {"invoice_number": "X", "baseline": None})
+
+    body = refusal(result)
+    assert body["field"] == "baseline"
+    assert body["message"].startswith("baseline 'null' is invalid: ")
+    assert "'previous'" in body["message"]
+
+
 async def test_bad_string_argument_is_not_echoed(demo_server):
     async with Client(demo_server) as client:
         result = await client.call_tool("change_payment_method", {"method": "4111 1111 1111 1111"})

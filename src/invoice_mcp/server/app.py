@@ -257,6 +257,9 @@ def argument_error(tool: str, error: ValidationError) -> InvalidFieldError:
         allowed += f" (and {more} more problem{'s' if more > 1 else ''})"
     if first["type"] == "missing":
         shown: Any = None
+    elif value is None:
+        # An explicit JSON null, which the message names as such.
+        shown = "null"
     elif isinstance(value, int | float | bool) or (
         isinstance(value, str) and len(value) <= 40 and not re.search(r"\d{4}", value)
     ):
