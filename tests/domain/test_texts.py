@@ -97,3 +97,16 @@ def test_folded_cause_names_count_and_category(category, locale, expected):
     cause = folded(category, 298, 100336)
 
     assert texts.describe_cause(cause, "SEK", locale) == expected
+
+
+@pytest.mark.parametrize(
+    ("status", "kind", "locale", "expected"),
+    [
+        ("paid", "invoice", "sv", "betald"),
+        ("paid", "credit_note", "sv", "avräknad"),
+        ("paid", "credit_note", "en", "settled"),
+        ("open", "credit_note", "sv", texts.STATUS_LABELS["sv"]["open"]),
+    ],
+)
+def test_status_label_of_settled_credit_note(status, kind, locale, expected):
+    assert texts.status_label(status, kind, locale) == expected

@@ -70,6 +70,15 @@ STATUS_LABELS: dict[str, dict[str, str]] = {
     },
 }
 
+
+def status_label(status: str, kind: str, locale: Locale) -> str:
+    """Return the recipient's word for a status. A settled credit note is not "paid" but offset
+    against the invoice it credits."""
+    if kind == "credit_note" and status == "paid":
+        return "avräknad" if locale == "sv" else "settled"
+    return STATUS_LABELS[locale].get(status, status)
+
+
 BASELINE_LABELS: dict[str, dict[str, str]] = {
     "sv": {
         "previous": "förra fakturan",

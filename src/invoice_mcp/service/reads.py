@@ -193,7 +193,7 @@ def _summary(
         total=out.Money.of(invoice.total_minor, invoice.currency, locale),
         balance=out.Money.of(balance, invoice.currency, locale),
         status=status,
-        status_label=texts.STATUS_LABELS[locale].get(status, status),
+        status_label=texts.status_label(status, invoice.kind, locale),
         period_start=invoice.period_start,
         period_end=invoice.period_end,
     )
@@ -306,7 +306,7 @@ def get_invoice(
             period_start=invoice.period_start,
             period_end=invoice.period_end,
             status=status,
-            status_label=texts.STATUS_LABELS[lang].get(status, status),
+            status_label=texts.status_label(status, invoice.kind, lang),
             total=out.Money.of(invoice.total_minor, currency, lang),
             net_total=out.Money.of(invoice.net_total_minor, currency, lang),
             vat_total=out.Money.of(invoice.vat_total_minor, currency, lang),
@@ -451,7 +451,7 @@ def explain_amount(
         ],
         payment_status=out.PaymentStatus(
             status=status,
-            status_label=texts.STATUS_LABELS[lang].get(status, status),
+            status_label=texts.status_label(status, invoice.kind, lang),
             due_date=due,
             original_due_date=invoice.due_date if invoice.due_date != due else None,
             paid=out.Money.of(paid, currency, lang) if paid else None,
