@@ -440,7 +440,7 @@ def test_condensed_causes_add_up(amounts):
         (
             "sv",
             "De största orsakerna: 27 ändringar av förbrukning (+418,50 kr); "
-            "ingen roaming i USA denna gång (“Roam Us”) (-300,00 kr).",
+            "ingen roaming i USA denna gång (”Roam Us”) (-300,00 kr).",
         ),
         (
             "en",

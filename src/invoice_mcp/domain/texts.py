@@ -242,6 +242,11 @@ def invoice_text(value: str, max_length: int) -> str:
     return text if len(text) <= max_length else text[: max_length - 1] + "…"
 
 
+def quoted(text: str, locale: Locale) -> str:
+    """Put quotation marks around `text` as the language writes them: ”…” in Swedish, “…” in English."""
+    return f"”{text}”" if locale == "sv" else f"“{text}”"
+
+
 def describe_cause(cause: Cause, currency: str, locale: Locale) -> str:
     """Return one recipient-facing phrase for a cause, with its signed amount."""
     if cause.members:
@@ -259,7 +264,7 @@ def describe_cause(cause: Cause, currency: str, locale: Locale) -> str:
         old_price = _unit_price(cause.baseline, currency, locale) + unit
         new_price = _unit_price(cause.current, currency, locale) + unit
     return template.format(
-        description=f"“{invoice_text(cause.description, QUOTED_TEXT_MAX)}”",
+        description=quoted(invoice_text(cause.description, QUOTED_TEXT_MAX), locale),
         amount=f"({signed_money(cause.amount_minor, currency, locale)})",
         change=format_money(abs(cause.amount_minor), currency, locale),
         where=country_list(countries, locale),
