@@ -105,7 +105,8 @@ def test_folded_cause_names_count_and_category(category, locale, expected):
         ("paid", "invoice", "sv", "betald"),
         ("paid", "credit_note", "sv", "avräknad"),
         ("paid", "credit_note", "en", "settled"),
-        ("open", "credit_note", "sv", texts.STATUS_LABELS["sv"]["open"]),
+        ("open", "credit_note", "sv", "ej avräknad"),
+        ("open", "invoice", "sv", texts.STATUS_LABELS["sv"]["open"]),
     ],
 )
 def test_status_label_of_settled_credit_note(status, kind, locale, expected):

@@ -1,4 +1,5 @@
-"""A credit note that credits part of an invoice lowers what is left to pay on it."""
+"""A credit note that credits part of an invoice lowers what is left to pay on it, and owes
+nothing itself."""
 
 import json
 import shutil
@@ -28,7 +29,7 @@ CREDIT_NOTE = {
     "vat_total_minor": -2000,
     "rounding_minor": 0,
     "total_minor": -10000,
-    "status": "paid",
+    "status": "open",
     "reminder_count": 0,
     "ocr_reference": None,
     "payment_method_kind": "paper",
@@ -74,10 +75,19 @@ async def test_partial_credit_lowers_balance(credited_engine):
         detail = await client.call_tool("get_invoice", {"invoice_number": INVOICE})
         explanation = await client.call_tool("explain_amount", {"invoice_number": INVOICE})
         quote = await client.call_tool("grant_deferral", {"invoice_number": INVOICE, "days": 14})
+        method = await client.call_tool("change_payment_method", {"method": "kivra"})
+        overdue = await client.call_tool("list_invoices", {"status": "overdue"})
 
     summary = next(i for i in listing.structured_content["invoices"] if i["invoice_number"] == INVOICE)
     assert summary["balance"]["amount_minor"] == 48200
-    assert summary["status"] == "partly_paid"
+    assert summary["status"] == "partly_credited"
+    assert summary["status_label"] == "delvis krediterad"
+    # The credit note's amount comes off the invoice; it owes nothing itself and is never overdue.
+    note = next(i for i in listing.structured_content["invoices"] if i["invoice_number"] == "NV-2026-K0001")
+    assert note["balance"]["amount_minor"] == 0
+    assert note["status"] == "open"
+    assert note["status_label"] == "ej avräknad"
+    assert "NV-2026-K0001" not in [i["invoice_number"] for i in overdue.structured_content["invoices"]]
     invoice = detail.structured_content
     assert invoice["credited_by"] == ["NV-2026-K0001"]
     assert invoice["credited"]["formatted"] == "100,00 kr"
@@ -86,3 +96,5 @@ async def test_partial_credit_lowers_balance(credited_engine):
     assert explanation.structured_content["payment_status"]["balance"]["amount_minor"] == 48200
     assert explanation.structured_content["payment_status"]["credited"]["amount_minor"] == 10000
     assert quote.structured_content["balance"]["amount_minor"] == 48200
+    # The billing cycle comes from invoices; the credit note of 2026-11-30 does not move it.
+    assert method.structured_content["applies_from_issue_date"] == "2026-12-25"

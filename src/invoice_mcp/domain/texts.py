@@ -51,6 +51,7 @@ STATUS_LABELS: dict[str, dict[str, str]] = {
     "sv": {
         "open": "obetald",
         "partly_paid": "delvis betald",
+        "partly_credited": "delvis krediterad",
         "paid": "betald",
         "overdue": "förfallen",
         "reminded": "påmind",
@@ -61,6 +62,7 @@ STATUS_LABELS: dict[str, dict[str, str]] = {
     "en": {
         "open": "unpaid",
         "partly_paid": "partly paid",
+        "partly_credited": "partly credited",
         "paid": "paid",
         "overdue": "overdue",
         "reminded": "reminder sent",
@@ -76,6 +78,8 @@ def status_label(status: str, kind: str, locale: Locale) -> str:
     against the invoice it credits."""
     if kind == "credit_note" and status == "paid":
         return "avräknad" if locale == "sv" else "settled"
+    if kind == "credit_note" and status == "open":
+        return "ej avräknad" if locale == "sv" else "not yet settled"
     return STATUS_LABELS[locale].get(status, status)
 
 

@@ -397,7 +397,15 @@ def build_server(
         ctx: Context[Any, Any],
         status: Annotated[
             Literal[
-                "open", "partly_paid", "paid", "overdue", "reminded", "collection", "credited", "written_off"
+                "open",
+                "partly_paid",
+                "partly_credited",
+                "paid",
+                "overdue",
+                "reminded",
+                "collection",
+                "credited",
+                "written_off",
             ]
             | None,
             Field(description="Only invoices with this status; overdue includes reminded and collection"),

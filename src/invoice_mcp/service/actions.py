@@ -546,12 +546,13 @@ def change_payment_method(
             current_details=current.details if current else None,
         )
         withdrawn = [m.kind for m in repo.pending_payment_methods(session, customer) if method != "autogiro"]
-        recent = repo.list_invoices(session, customer, limit=1)
-        last_issue = recent[0].issue_date if recent else None
+        # A credit note is issued off the billing cycle, so the cycle is read from invoices only.
+        latest = repo.latest_invoice(session, customer)
+        last_issue = latest.issue_date if latest else None
         start = applies_from(method, ctx.policy.payment_methods, last_issue, ctx.today)
         issued = unpaid_issued(session, customer, lang, ctx.today)
         label = texts.PAYMENT_METHOD_LABELS[lang].get(method, method)
-        currency = recent[0].currency if recent else "SEK"
+        currency = latest.currency if latest else "SEK"
         fee = out.Money.of(validated.fee_minor, currency, lang)
         result = out.PaymentMethodChangeOut(
             status="needs_confirmation",

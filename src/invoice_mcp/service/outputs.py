@@ -62,7 +62,8 @@ class InvoiceSummary(OutputModel):
     total: Money
     balance: Money = Field(description="What is left to pay")
     status: str = Field(
-        description="open, partly_paid, paid, overdue, reminded, collection, credited or written_off"
+        description="open, partly_paid, partly_credited, paid, overdue, reminded, collection, credited "
+        "or written_off"
     )
     status_label: str
     period_start: dt.date | None = None

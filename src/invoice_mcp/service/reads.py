@@ -67,8 +67,14 @@ def _customer_ref(customer: Customer, locale: str) -> out.CustomerRef:
 
 
 def _status(invoice: Invoice, paid: int, credited: int, due_date: dt.date, today: dt.date) -> str:
+    if invoice.kind == "credit_note":
+        # A credit note is settled by taking it off the invoice it credits; it is never overdue.
+        return invoice.status
     # Credit notes settle an invoice as payments do: paid plus credited covers the total.
-    return derive_status(invoice.status, invoice.total_minor, paid + credited, due_date, today)
+    status = derive_status(invoice.status, invoice.total_minor, paid + credited, due_date, today)
+    if status == "partly_paid" and paid == 0:
+        return "partly_credited"
+    return status
 
 
 def encode_cursor(invoice: Invoice) -> str:
@@ -168,9 +174,11 @@ def due_date_of(invoice: Invoice, latest_extension: PaymentExtension | None) -> 
 
 
 def balance_of(invoice: Invoice, paid: int, credited: int) -> int:
-    """Return what is left to pay: nothing on a paid or credited invoice, else the total minus
-    payments and minus what credit notes took off it."""
-    return 0 if invoice.status in ("credited", "paid") else invoice.total_minor - paid - credited
+    """Return what is left to pay: nothing on a credit note (its amount comes off the invoice it
+    credits) or on a paid or credited invoice, else the total minus payments and credits."""
+    if invoice.kind == "credit_note" or invoice.status in ("credited", "paid"):
+        return 0
+    return invoice.total_minor - paid - credited
 
 
 def _summary(
