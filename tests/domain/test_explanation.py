@@ -404,7 +404,7 @@ def test_condense_always_lists_largest_cause():
     assert [c.kind for c in condensed if c.members] == ["fee_changes"]
 
 
-def test_condense_mixed_rest_is_other_changes():
+def test_condense_folds_rest_by_category():
     causes = (
         *(usage_cause(i, 1000 - i) for i in range(4)),
         Cause(
@@ -415,23 +415,78 @@ def test_condense_mixed_rest_is_other_changes():
 
     condensed = condense_causes(causes)
 
+    assert len(condensed) == MAX_LISTED_CAUSES
     folded = [c for c in condensed if c.members]
-    assert [c.kind for c in folded] == ["other_changes"]
-    assert folded[0].category == "other"
-    assert {c.kind for c in folded[0].members} == {"roaming_added", "usage_change"}
+    assert [c.kind for c in folded] == ["usage_changes"]
+    assert [c.amount_minor for c in folded[0].members] == [997, 40]
+    assert sum(c.amount_minor for c in condensed) == sum(c.amount_minor for c in causes)
 
 
-@given(st.lists(st.integers(min_value=-(10**9), max_value=10**9), min_size=0, max_size=60))
-def test_condensed_causes_add_up(amounts):
-    causes = tuple(usage_cause(i, amount) for i, amount in enumerate(amounts))
+def test_condense_never_nets_fees_against_usage():
+    # 300 fee lines gone and 300 usage lines added: two folded causes, one per category.
+    fees = tuple(fee_cause(f"F{i}", -300 - i) for i in range(300))
+    usage = tuple(usage_cause(i, 800 + i) for i in range(300))
+
+    condensed = condense_causes((*fees, *usage))
+
+    kinds = sorted(c.kind for c in condensed if c.members)
+    assert kinds == ["fee_changes", "usage_changes"]
+    assert all(m.category == "fee" for c in condensed if c.kind == "fee_changes" for m in c.members)
+
+
+def test_condense_many_categories_end_in_other_changes():
+    categories = ["usage", "roaming", "one_off", "subscription", "fee", "discount"]
+    causes = [usage_cause(0, 100000)]
+    for index, category in enumerate(categories):
+        for repeat in range(2):
+            causes.append(
+                Cause(
+                    kind=f"{category}_change",
+                    category=category,
+                    product_code=f"{category}-{repeat}",
+                    description=category,
+                    amount_minor=100 + index * 10 + repeat,
+                )
+            )
+
+    condensed = condense_causes(causes)
+
+    assert len(condensed) == MAX_LISTED_CAUSES
+    assert condensed[0].amount_minor == 100000
+    assert [c.kind for c in condensed if c.kind == "other_changes"] == ["other_changes"]
+    assert sum(c.amount_minor for c in condensed) == sum(c.amount_minor for c in causes)
+
+
+CONDENSE_CATEGORIES = ["usage", "roaming", "one_off", "subscription", "fee", "discount", "interest"]
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(CONDENSE_CATEGORIES), st.integers(min_value=-(10**9), max_value=10**9)),
+        max_size=60,
+    )
+)
+def test_condensed_causes_add_up(pairs):
+    causes = tuple(
+        Cause(
+            kind=f"{category}_change",
+            category=category,
+            product_code=f"P{index}",
+            description=category,
+            amount_minor=amount,
+        )
+        for index, (category, amount) in enumerate(pairs)
+    )
 
     condensed = condense_causes(causes)
 
     assert len(condensed) <= MAX_LISTED_CAUSES
-    assert sum(c.amount_minor for c in condensed) == sum(amounts)
-    if amounts:
+    assert sum(c.amount_minor for c in condensed) == sum(c.amount_minor for c in causes)
+    for folded in (c for c in condensed if c.members and c.kind != "other_changes"):
+        assert {member.category for member in folded.members} == {folded.category}
+    if causes:
         largest_listed = max(abs(c.amount_minor) for c in condensed if not c.members)
-        assert largest_listed == max(abs(amount) for amount in amounts)
+        assert largest_listed == max(abs(c.amount_minor) for c in causes)
 
 
 @pytest.mark.parametrize(

@@ -436,12 +436,15 @@ def choose_baseline(
 
 
 def condense_causes(causes: Sequence[Cause], limit: int = MAX_LISTED_CAUSES) -> tuple[Cause, ...]:
-    """Return at most `limit` causes that still add up to the same difference.
+    """Return at most `limit` causes that still add up to the same difference, largest first.
 
-    The largest cause is always listed. Fees, interest, discounts, credits, balances carried
-    over and plan changes come next, then the largest of the others. The causes that do not
-    fit are folded into one cause with their sum: `<category>_changes` when they share a
-    category, else `other_changes`. The result is ordered largest first.
+    The largest cause is always listed on its own. Fees, interest, discounts, credits,
+    balances carried over and plan changes come next, then the largest of the others. The
+    causes that are not listed on their own are folded by category into `<category>_changes`
+    causes, so that a folded cause never nets fees against usage. Fewer causes are listed on
+    their own when that leaves room for one folded cause per category. Only when the rest
+    spans more categories than fit are the smallest category groups folded into
+    `other_changes`.
     """
     ordered = sorted(causes, key=_size_order)
     if len(ordered) <= limit:
@@ -450,19 +453,39 @@ def condense_causes(causes: Sequence[Cause], limit: int = MAX_LISTED_CAUSES) -> 
     others.sort(
         key=lambda c: (c.category not in PRIORITY_CATEGORIES and c.kind != "plan_change", _size_order(c))
     )
-    listed = [largest, *others[: limit - 2]]
-    rest = others[limit - 2 :]
-    categories = {c.category for c in rest}
-    category = categories.pop() if len(categories) == 1 else None
-    folded = Cause(
-        kind=f"{category}_changes" if category else "other_changes",
-        category=category or "other",
+    for alone in range(limit - 1, 0, -1):
+        listed = [largest, *others[: alone - 1]]
+        groups = _fold_by_category(others[alone - 1 :])
+        if len(listed) + len(groups) <= limit:
+            return tuple(sorted([*listed, *groups], key=_size_order))
+    # Even with only the largest cause listed, the rest spans too many categories.
+    groups = sorted(_fold_by_category(others), key=_size_order)
+    kept, remainder = groups[: limit - 2], groups[limit - 2 :]
+    members = tuple(member for group in remainder for member in (group.members or (group,)))
+    other = _folded("other_changes", "other", members)
+    return tuple(sorted([largest, *kept, other], key=_size_order))
+
+
+def _fold_by_category(causes: Sequence[Cause]) -> list[Cause]:
+    """Return one cause per category: the cause itself when it is alone, else a folded one."""
+    by_category: dict[str, list[Cause]] = {}
+    for cause in causes:
+        by_category.setdefault(cause.category, []).append(cause)
+    return [
+        members[0] if len(members) == 1 else _folded(f"{category}_changes", category, tuple(members))
+        for category, members in by_category.items()
+    ]
+
+
+def _folded(kind: str, category: str, members: tuple[Cause, ...]) -> Cause:
+    return Cause(
+        kind=kind,
+        category=category,
         product_code="",
         description="",
-        amount_minor=sum(c.amount_minor for c in rest),
-        members=tuple(rest),
+        amount_minor=sum(c.amount_minor for c in members),
+        members=members,
     )
-    return tuple(sorted([*listed, folded], key=_size_order))
 
 
 def _size_order(cause: Cause) -> tuple[int, str, str]:
