@@ -181,3 +181,31 @@ def test_http_refuses_stdio_principal_options(database, capsys):
 
     assert status == 2
     assert "each bearer token names its principal" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("nonsense://", "the database URL names an unknown database kind"),
+        ("not a url", "the database URL is invalid; use sqlite:///PATH or"),
+    ],
+)
+def test_bad_database_url_is_one_line(url, expected, capsys):
+    assert main(["db", "upgrade", "--database-url", url]) == 2
+
+    error = capsys.readouterr().err
+    assert error.startswith(f"invoice-mcp: error: {expected}")
+    assert "Traceback" not in error
+
+
+def test_file_that_is_no_database_is_one_line(tmp_path, capsys):
+    path = tmp_path / "notes.txt"
+    path.write_text("this is not a database\n" * 200, encoding="utf-8")
+
+    assert main(["db", "upgrade", "--database-url", f"sqlite:///{path}"]) == 2
+
+    assert (
+        capsys.readouterr().err
+        == "invoice-mcp: error: the database could not be read: file is not a database\n"
+    )
+    assert path.read_text(encoding="utf-8").startswith("this is not a database")

@@ -619,6 +619,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+POSTGRES_URL_EXAMPLE = "postgresql+psycopg://USER@HOST/DBNAME"
+
+
 def _format_user_error(exc: Exception) -> str | None:
     """Return the one-line message for an error that the user can fix, or None for any other error."""
     from invoice_mcp.domain.errors import BillingError
@@ -627,11 +630,19 @@ def _format_user_error(exc: Exception) -> str | None:
         return str(exc)
     # Imported here, not at the top, because SQLAlchemy takes a few hundred milliseconds to import
     # and `serve` over stdio responds to its first requests before it needs the database.
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError
 
     if isinstance(exc, OperationalError):
         # Connection failures: one line, without the SQL or the URL's password.
         return f"the database is unavailable: {exc.orig}"
+    if isinstance(exc, DatabaseError):
+        return f"the database could not be read: {exc.orig}"
+    if isinstance(exc, NoSuchModuleError):
+        # The message names the missing dialect, never the URL.
+        return f"the database URL names an unknown database kind: {exc}; use sqlite:///PATH or {POSTGRES_URL_EXAMPLE}"
+    if isinstance(exc, ArgumentError):
+        # The message may quote the URL and its password, so it is not shown.
+        return f"the database URL is invalid; use sqlite:///PATH or {POSTGRES_URL_EXAMPLE}"
     return None
 
 
