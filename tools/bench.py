@@ -1271,9 +1271,11 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         help="folder for the small stores and server logs (default: a new temporary folder)",
     )
 
-    parser.add_argument("--skip-scale", action="store_true", help="skip section 2")
-    parser.add_argument("--skip-cold-start", action="store_true", help="skip section 3")
-    parser.add_argument("--skip-http", action="store_true", help="skip section 5")
+    parser.add_argument(
+        "--skip-scale", action="store_true", help="skip section 2, scale (builds or reuses the large store)"
+    )
+    parser.add_argument("--skip-cold-start", action="store_true", help="skip section 3, cold start")
+    parser.add_argument("--skip-http", action="store_true", help="skip section 5, HTTP on PostgreSQL")
 
     parser.add_argument(
         "--postgres-url",
