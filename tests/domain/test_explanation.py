@@ -404,7 +404,7 @@ def test_condense_always_lists_largest_cause():
     assert [c.kind for c in condensed if c.members] == ["fee_changes"]
 
 
-def test_condense_folds_rest_by_category():
+def test_condense_folds_small_rest_into_other_changes():
     causes = (
         *(usage_cause(i, 1000 - i) for i in range(4)),
         Cause(
@@ -417,8 +417,8 @@ def test_condense_folds_rest_by_category():
 
     assert len(condensed) == MAX_LISTED_CAUSES
     folded = [c for c in condensed if c.members]
-    assert [c.kind for c in folded] == ["usage_changes"]
-    assert [c.amount_minor for c in folded[0].members] == [997, 40]
+    assert [c.kind for c in folded] == ["other_changes"]
+    assert [c.amount_minor for c in folded[0].members] == [50, 40]
     assert sum(c.amount_minor for c in condensed) == sum(c.amount_minor for c in causes)
 
 
@@ -590,3 +590,31 @@ def test_line_group_description_is_shared_part(descriptions, expected):
     groups = group_lines(invoice("NV-1", "2026-11-25", lines))
 
     assert groups[("usage", "CALLS", False)].description == expected
+
+
+def test_condense_keeps_fee_out_of_other_changes():
+    # The causes of an imported invoice with seven kinds of change.
+    def cause(kind, category, amount_minor):
+        return Cause(
+            kind=kind, category=category, product_code=kind, description=kind, amount_minor=amount_minor
+        )
+
+    causes = (
+        cause("one_off_no_longer_charged", "one_off", -24875),
+        cause("usage_change", "usage", 13475),
+        cause("roaming_ended", "roaming", -7313),
+        cause("discount_ended", "discount", 6125),
+        cause("fee_added", "fee", 6000),
+        cause("usage_added", "usage", 1238),
+        cause("rounding", "rounding", 50),
+    )
+
+    condensed = condense_causes(causes)
+
+    assert {c.kind: c.amount_minor for c in condensed} == {
+        "one_off_no_longer_charged": -24875,
+        "usage_change": 13475,
+        "discount_ended": 6125,
+        "fee_added": 6000,
+        "other_changes": -7313 + 1238 + 50,
+    }

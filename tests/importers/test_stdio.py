@@ -59,8 +59,8 @@ async def test_explain_imported_invoice_against_previous(engine, database_url):
         "usage_change": 13475,
         "discount_ended": 6125,
         "fee_added": 6000,
-        # roaming_ended (-73.13), usage_added (12.38) and rounding (0.50) are folded: five
-        # causes are listed at most, and the discount and the fee are always among them.
+        # Five causes are listed at most, and the discount and the fee are always among
+        # them; roaming_ended (-73.13), usage_added (12.38) and rounding (0.50) are folded.
         "other_changes": -7313 + 1238 + 50,
     }
     assert sum(causes.values()) == content["difference"]["amount_minor"]

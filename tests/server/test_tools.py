@@ -277,7 +277,7 @@ async def test_null_argument_is_named_null(demo_server):
 
     body = refusal(result)
     assert body["field"] == "baseline"
-    assert body["message"].startswith("baseline 'null' is invalid: ")
+    assert body["message"].startswith("baseline null is invalid: ")
     assert "'previous'" in body["message"]
 
 
@@ -376,3 +376,27 @@ async def test_bad_ocr_reference_warns(demo_server, demo_engine, mode):
     assert "12345678" in warnings[0]
     assert [level for level, _ in messages] == ["warning"]
     assert "fails its check digit" in str(messages[0][1])
+
+
+async def test_missing_detail_reads_missing_in_swedish(demo_server):
+    async with Client(demo_server) as client:
+        result = await client.call_tool(
+            "change_payment_method",
+            {"method": "autogiro", "details": {"clearing_number": "6789", "account_number": "123 456 789"}},
+        )
+
+    body = refusal(result)
+    assert body["field"] == "details.account_holder_identity_number"
+    assert "is missing" in body["message"]
+    assert body["reason"] == "Uppgiften kontoinnehavarens personnummer saknas."
+
+
+async def test_unknown_payment_detail_named_in_words(demo_server):
+    async with Client(demo_server) as client:
+        result = await client.call_tool(
+            "change_payment_method", {"method": "kivra", "details": {"provider": "x"}}
+        )
+
+    body = refusal(result)
+    assert body["field"] == "details.provider"
+    assert body["reason"] == "Uppgiften för betalsättet är inte giltig."

@@ -45,10 +45,23 @@ class InvalidFieldError(BillingError):
     ) -> None:
         if value is None:
             message = f"{field} is missing: {allowed}"
+            details["missing"] = True
+        elif value is JSON_NULL:
+            message = f"{field} null is invalid: {allowed}"
         else:
             shown = value if isinstance(value, int | float) else f"'{value}'"
             message = f"{field} {shown} is invalid: {allowed}"
         super().__init__(message, code=code, field=field, value=value, allowed=allowed, **details)
+
+
+class _JsonNull:
+    """An explicit JSON null given for a field, as opposed to a field left out (None)."""
+
+    def __repr__(self) -> str:
+        return "null"
+
+
+JSON_NULL: Any = _JsonNull()
 
 
 class NotFoundError(BillingError):

@@ -441,29 +441,61 @@ def condense_causes(causes: Sequence[Cause], limit: int = MAX_LISTED_CAUSES) -> 
     The largest cause is always listed on its own. Fees, interest, discounts, credits,
     balances carried over and plan changes come next, then the largest of the others. The
     causes that are not listed on their own are folded by category into `<category>_changes`
-    causes, so that a folded cause never nets fees against usage. Fewer causes are listed on
-    their own when that leaves room for one folded cause per category. Only when the rest
-    spans more categories than fit are the smallest category groups folded into
-    `other_changes`.
+    causes. When the categories left do not fit, the last ones (priority categories kept
+    first, then by size) are merged into one `other_changes` cause.
+
+    Every split between causes listed alone and folded ones is tried. The split wins that
+    puts the fewest priority causes into `other_changes`, and then folds the least: the sum
+    of the folded causes' absolute amounts, counted twice inside `other_changes`, because a
+    mixed group says less than a group of one category. On a tie, more causes are listed
+    alone.
     """
     ordered = sorted(causes, key=_size_order)
     if len(ordered) <= limit:
         return tuple(ordered)
     largest, *others = ordered
-    others.sort(
-        key=lambda c: (c.category not in PRIORITY_CATEGORIES and c.kind != "plan_change", _size_order(c))
-    )
+    others.sort(key=_priority_order)
+    best: tuple[tuple[int, int], tuple[Cause, ...]] | None = None
     for alone in range(limit - 1, 0, -1):
-        listed = [largest, *others[: alone - 1]]
-        groups = _fold_by_category(others[alone - 1 :])
-        if len(listed) + len(groups) <= limit:
-            return tuple(sorted([*listed, *groups], key=_size_order))
-    # Even with only the largest cause listed, the rest spans too many categories.
-    groups = sorted(_fold_by_category(others), key=_size_order)
-    kept, remainder = groups[: limit - 2], groups[limit - 2 :]
-    members = tuple(member for group in remainder for member in (group.members or (group,)))
-    other = _folded("other_changes", "other", members)
-    return tuple(sorted([largest, *kept, other], key=_size_order))
+        candidate = _split(largest, others, alone, limit)
+        hidden = _hidden_in_other_changes(candidate)
+        if best is None or hidden < best[0]:
+            best = (hidden, candidate)
+    assert best is not None
+    return best[1]
+
+
+def _split(largest: Cause, others: list[Cause], alone: int, limit: int) -> tuple[Cause, ...]:
+    """List `alone` causes on their own and fold the rest by category into the slots left."""
+    listed = [largest, *others[: alone - 1]]
+    groups = sorted(_fold_by_category(others[alone - 1 :]), key=_priority_order)
+    room = limit - len(listed)
+    if len(groups) > room:
+        kept, merged = groups[: room - 1], groups[room - 1 :]
+        members = tuple(member for group in merged for member in (group.members or (group,)))
+        groups = [*kept, _folded("other_changes", "other", members)]
+    return tuple(sorted([*listed, *groups], key=_size_order))
+
+
+def _hidden_in_other_changes(causes: Sequence[Cause]) -> tuple[int, int]:
+    """Return how much a split hides: (priority causes in other_changes, weighted folded amount)."""
+    priority_hidden = 0
+    folded = 0
+    for cause in causes:
+        weight = 2 if cause.kind == "other_changes" else 1
+        for member in cause.members:
+            folded += weight * abs(member.amount_minor)
+            if cause.kind == "other_changes" and _is_priority(member):
+                priority_hidden += 1
+    return priority_hidden, folded
+
+
+def _is_priority(cause: Cause) -> bool:
+    return cause.category in PRIORITY_CATEGORIES or cause.kind == "plan_change"
+
+
+def _priority_order(cause: Cause) -> tuple[bool, tuple[int, str, str]]:
+    return (not _is_priority(cause), _size_order(cause))
 
 
 def _fold_by_category(causes: Sequence[Cause]) -> list[Cause]:

@@ -516,6 +516,14 @@ FIELD_LABELS: dict[str, dict[str, str]] = {
         "details.bank_name": "bankens namn",
         "idempotency_key": "idempotensnyckel",
         "confirmation_token": "bekräftelse",
+        "details": "för betalsättet",
+        "baseline": "jämförelse",
+        "locale": "språk",
+        "status": "status",
+        "issued_from": "från datum",
+        "issued_to": "till datum",
+        "cursor": "sidmarkör",
+        "limit": "antal fakturor",
     },
     "en": {
         "days": "number of days",
@@ -531,8 +539,35 @@ FIELD_LABELS: dict[str, dict[str, str]] = {
         "details.bank_name": "bank name",
         "idempotency_key": "idempotency key",
         "confirmation_token": "confirmation",
+        "details": "for the payment method",
+        "baseline": "comparison",
+        "locale": "language",
+        "status": "status",
+        "issued_from": "from date",
+        "issued_to": "to date",
+        "cursor": "page marker",
+        "limit": "number of invoices",
     },
 }
+_MISSING_REASONS: dict[str, dict[str, str]] = {
+    "sv": {"invalid_field": "Uppgiften {field} saknas.", "invalid_argument": "Uppgiften {field} saknas."},
+    "en": {
+        "invalid_field": "The detail {field} is missing.",
+        "invalid_argument": "The detail {field} is missing.",
+    },
+}
+
+
+def field_label(field: str, locale: Locale) -> str:
+    """Return the recipient's name for an argument; an unknown payment detail is named as one."""
+    labels = FIELD_LABELS[locale]
+    if field in labels:
+        return labels[field]
+    if field.startswith("details."):
+        return labels["details"]
+    return field
+
+
 _GENERAL_REASON = {
     "sv": "Det gick inte att genomföra. Kontakta kundtjänst om det behövs.",
     "en": "That could not be done. Please contact customer service if needed.",
@@ -545,8 +580,10 @@ def refusal_reason(code: str, locale: Locale, details: dict[str, Any] | None = N
     if template is None:
         return _GENERAL_REASON[locale]
     values = dict(details or {})
+    if values.get("missing") and code in _MISSING_REASONS[locale]:
+        template = _MISSING_REASONS[locale][code]
     if isinstance(values.get("field"), str):
-        values["field"] = FIELD_LABELS[locale].get(values["field"], values["field"])
+        values["field"] = field_label(values["field"], locale)
     if "offered" in values and isinstance(values["offered"], list):
         values["offered"] = ", ".join(
             PAYMENT_METHOD_LABELS[locale].get(kind, kind) for kind in values["offered"]

@@ -33,7 +33,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from invoice_mcp import __version__
 from invoice_mcp.domain import texts
-from invoice_mcp.domain.errors import BillingError, InvalidFieldError
+from invoice_mcp.domain.errors import JSON_NULL, BillingError, InvalidFieldError
 from invoice_mcp.domain.principal import Principal
 from invoice_mcp.json_schema import compact_schema
 from invoice_mcp.policy_file import PolicySet
@@ -258,8 +258,7 @@ def argument_error(tool: str, error: ValidationError) -> InvalidFieldError:
     if first["type"] == "missing":
         shown: Any = None
     elif value is None:
-        # An explicit JSON null, which the message names as such.
-        shown = "null"
+        shown = JSON_NULL
     elif isinstance(value, int | float | bool) or (
         isinstance(value, str) and len(value) <= 40 and not re.search(r"\d{4}", value)
     ):
