@@ -450,6 +450,8 @@ def condense_causes(causes: Sequence[Cause], limit: int = MAX_LISTED_CAUSES) -> 
     mixed group says less than a group of one category. On a tie, more causes are listed
     alone.
     """
+    if limit < 2:
+        raise ValueError(f"limit must be 2 or more, not {limit}: one listed cause and one folded cause")
     ordered = sorted(causes, key=_size_order)
     if len(ordered) <= limit:
         return tuple(ordered)
@@ -458,7 +460,7 @@ def condense_causes(causes: Sequence[Cause], limit: int = MAX_LISTED_CAUSES) -> 
     best: tuple[tuple[int, int], tuple[Cause, ...]] | None = None
     for alone in range(limit - 1, 0, -1):
         candidate = _split(largest, others, alone, limit)
-        hidden = _hidden_in_other_changes(candidate)
+        hidden = _folding_cost(candidate)
         if best is None or hidden < best[0]:
             best = (hidden, candidate)
     assert best is not None
@@ -477,8 +479,9 @@ def _split(largest: Cause, others: list[Cause], alone: int, limit: int) -> tuple
     return tuple(sorted([*listed, *groups], key=_size_order))
 
 
-def _hidden_in_other_changes(causes: Sequence[Cause]) -> tuple[int, int]:
-    """Return how much a split hides: (priority causes in other_changes, weighted folded amount)."""
+def _folding_cost(causes: Sequence[Cause]) -> tuple[int, int]:
+    """Return what a split hides, lower is better: the priority causes in `other_changes`, then
+    the folded causes' absolute amounts, counted twice inside `other_changes`."""
     priority_hidden = 0
     folded = 0
     for cause in causes:
