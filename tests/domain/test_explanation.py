@@ -404,7 +404,7 @@ def test_condense_always_lists_largest_cause():
     assert [c.kind for c in condensed if c.members] == ["fee_changes"]
 
 
-def test_condense_folds_small_rest_into_other_changes():
+def test_condense_lists_largest_causes_alone_when_room():
     causes = (
         *(usage_cause(i, 1000 - i) for i in range(4)),
         Cause(
@@ -417,8 +417,9 @@ def test_condense_folds_small_rest_into_other_changes():
 
     assert len(condensed) == MAX_LISTED_CAUSES
     folded = [c for c in condensed if c.members]
-    assert [c.kind for c in folded] == ["other_changes"]
-    assert [c.amount_minor for c in folded[0].members] == [50, 40]
+    assert [c.kind for c in folded] == ["usage_changes"]
+    assert [c.amount_minor for c in folded[0].members] == [997, 40]
+    assert [c.amount_minor for c in condensed if not c.members] == [1000, 999, 998, 50]
     assert sum(c.amount_minor for c in condensed) == sum(c.amount_minor for c in causes)
 
 
@@ -452,7 +453,9 @@ def test_condense_many_categories_end_in_other_changes():
     condensed = condense_causes(causes)
 
     assert len(condensed) == MAX_LISTED_CAUSES
-    assert condensed[0].amount_minor == 100000
+    # The category of the largest cause is always shown, here folded with its two small usage causes.
+    assert condensed[0].kind == "usage_changes"
+    assert condensed[0].members[0].amount_minor == 100000
     assert [c.kind for c in condensed if c.kind == "other_changes"] == ["other_changes"]
     assert sum(c.amount_minor for c in condensed) == sum(c.amount_minor for c in causes)
 
@@ -485,8 +488,11 @@ def test_condensed_causes_add_up(pairs):
     for folded in (c for c in condensed if c.members and c.kind != "other_changes"):
         assert {member.category for member in folded.members} == {folded.category}
     if causes:
-        largest_listed = max(abs(c.amount_minor) for c in condensed if not c.members)
-        assert largest_listed == max(abs(c.amount_minor) for c in causes)
+        # The largest cause is listed alone or in a group of its own category, never hidden in
+        # other_changes.
+        top = min(causes, key=lambda c: (-abs(c.amount_minor), c.kind, c.product_code))
+        hidden = [m for c in condensed if c.kind == "other_changes" for m in c.members]
+        assert all(member is not top for member in hidden)
 
 
 @pytest.mark.parametrize(
@@ -613,8 +619,8 @@ def test_condense_keeps_fee_out_of_other_changes():
 
     assert {c.kind: c.amount_minor for c in condensed} == {
         "one_off_no_longer_charged": -24875,
-        "usage_change": 13475,
+        "usage_changes": 13475 + 1238,
         "discount_ended": 6125,
         "fee_added": 6000,
-        "other_changes": -7313 + 1238 + 50,
+        "other_changes": -7313 + 50,
     }

@@ -111,3 +111,73 @@ def test_folded_cause_names_count_and_category(category, locale, expected):
 )
 def test_status_label_of_settled_credit_note(status, kind, locale, expected):
     assert texts.status_label(status, kind, locale) == expected
+
+
+def named(category: str, description: str, amount_minor: int, country: str | None = None) -> Cause:
+    current = None
+    if country:
+        current = LineGroup(
+            category=category,
+            product_code=description,
+            description=description,
+            gross_minor=amount_minor,
+            quantity=Decimal(1),
+            unit=None,
+            unit_price_minor=None,
+            positions=(1,),
+            countries=(country,),
+        )
+    return Cause(
+        kind=f"{category}_added",
+        category=category,
+        product_code=description,
+        description=description,
+        amount_minor=amount_minor,
+        current=current,
+    )
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [
+        ("sv", "engångsköp: ”Laddare” och ”Mobilskal” (+448,00 kr)"),
+        ("en", "one-off purchases: “Laddare” and “Mobilskal” (+SEK 448.00)"),
+    ],
+)
+def test_small_folded_cause_names_its_members(locale, expected):
+    members = (named("one_off", "Laddare", 24900), named("one_off", "Mobilskal", 19900))
+    cause = Cause(
+        kind="one_off_changes",
+        category="one_off",
+        product_code="",
+        description="",
+        amount_minor=44800,
+        members=members,
+    )
+
+    assert texts.describe_cause(cause, "SEK", locale) == expected
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [
+        ("sv", "roaming i Storbritannien, Turkiet och USA (+1 247,19 kr)"),
+        ("en", "roaming in United Kingdom, Türkiye and the USA (+SEK 1,247.19)"),
+    ],
+)
+def test_folded_roaming_names_countries(locale, expected):
+    members = (
+        named("roaming", "Surf i USA", 99800, "US"),
+        named("roaming", "Samtal", 12469, "GB"),
+        named("roaming", "Surf", 12450, "TR"),
+    )
+    cause = Cause(
+        kind="roaming_changes",
+        category="roaming",
+        product_code="",
+        description="",
+        amount_minor=124719,
+        members=members,
+    )
+
+    assert texts.describe_cause(cause, "SEK", locale) == expected

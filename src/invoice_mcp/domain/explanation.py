@@ -438,77 +438,88 @@ def choose_baseline(
 def condense_causes(causes: Sequence[Cause], limit: int = MAX_LISTED_CAUSES) -> tuple[Cause, ...]:
     """Return at most `limit` causes that still add up to the same difference, largest first.
 
-    The largest cause is always listed on its own. Fees, interest, discounts, credits,
-    balances carried over and plan changes come next, then the largest of the others. The
-    causes that are not listed on their own are folded by category into `<category>_changes`
-    causes. When the categories left do not fit, the last ones (priority categories kept
-    first, then by size) are merged into one `other_changes` cause.
-
-    Every split between causes listed alone and folded ones is tried. The split wins that
-    puts the fewest priority causes into `other_changes`, and then folds the least: the sum
-    of the folded causes' absolute amounts, counted twice inside `other_changes`, because a
-    mixed group says less than a group of one category. On a tie, more causes are listed
-    alone.
+    Causes are first folded by category (`usage_changes`, `fee_changes`, ...; a plan change
+    stays on its own), so that a folded cause never nets fees against usage. When there are
+    more categories than `limit`, the categories that weigh least are merged into one
+    `other_changes` cause. A category weighs the sum of its causes' absolute amounts, times
+    PRIORITY_WEIGHT for fees, interest, discounts, credits, balances carried over and plan
+    changes, which a recipient asks about even when they are small. The largest category is
+    always kept. When the categories fit, those that weigh under 2% of the whole are merged
+    into `other_changes` (if there are two or more), and the largest single causes are taken
+    out of their categories and listed on their own until the list is full.
     """
     if limit < 2:
         raise ValueError(f"limit must be 2 or more, not {limit}: one listed cause and one folded cause")
-    ordered = sorted(causes, key=_size_order)
-    if len(ordered) <= limit:
-        return tuple(ordered)
-    largest, *others = ordered
-    others.sort(key=_priority_order)
-    best: tuple[tuple[int, int], tuple[Cause, ...]] | None = None
-    for alone in range(limit - 1, 0, -1):
-        candidate = _split(largest, others, alone, limit)
-        hidden = _folding_cost(candidate)
-        if best is None or hidden < best[0]:
-            best = (hidden, candidate)
-    assert best is not None
-    return best[1]
-
-
-def _split(largest: Cause, others: list[Cause], alone: int, limit: int) -> tuple[Cause, ...]:
-    """List `alone` causes on their own and fold the rest by category into the slots left."""
-    listed = [largest, *others[: alone - 1]]
-    groups = sorted(_fold_by_category(others[alone - 1 :]), key=_priority_order)
-    room = limit - len(listed)
-    if len(groups) > room:
-        kept, merged = groups[: room - 1], groups[room - 1 :]
+    if len(causes) <= limit:
+        return tuple(sorted(causes, key=_size_order))
+    groups = _fold_by_category(causes)
+    # The category of the largest single cause and the largest category are always shown.
+    top_cause = min(causes, key=_size_order)
+    with_top = next(g for g in groups if g is top_cause or any(m is top_cause for m in g.members))
+    largest = max(groups, key=_gross)
+    if len(groups) > limit:
+        ranked = sorted(groups, key=lambda g: -_weight(g))
+        first = [with_top] if with_top is largest else [with_top, largest]
+        kept = [*first, *(g for g in ranked if not any(g is f for f in first))][: limit - 1]
+        merged = [g for g in groups if not any(g is k for k in kept)]
         members = tuple(member for group in merged for member in (group.members or (group,)))
-        groups = [*kept, _folded("other_changes", "other", members)]
-    return tuple(sorted([*listed, *groups], key=_size_order))
+        return tuple(sorted([*kept, _folded("other_changes", "other", members)], key=_size_order))
+    # Categories that weigh almost nothing (rounding, a few öre of roaming) are merged to make
+    # room for the largest single causes, which are then listed on their own.
+    total = sum(_weight(g) for g in groups)
+    small = [g for g in groups if _weight(g) * SMALL_SHARE_DIVISOR < total and g is not with_top]
+    if len(small) >= 2:
+        members = tuple(member for group in small for member in (group.members or (group,)))
+        groups = [g for g in groups if not any(g is t for t in small)] + [
+            _folded("other_changes", "other", members)
+        ]
+    listed = list(groups)
+    for _ in range(limit - len(groups)):
+        folded = [g for g in listed if g.members and g.kind != "other_changes"]
+        if not folded:
+            break
+        group = max(folded, key=lambda g: abs(g.members[0].amount_minor))
+        first, rest = group.members[0], group.members[1:]
+        remainder = rest[0] if len(rest) == 1 else _folded(group.kind, group.category, rest)
+        listed = [c for c in listed if c is not group] + [first, remainder]
+    return tuple(sorted(listed, key=_size_order))
 
 
-def _folding_cost(causes: Sequence[Cause]) -> tuple[int, int]:
-    """Return what a split hides, lower is better: the priority causes in `other_changes`, then
-    the folded causes' absolute amounts, counted twice inside `other_changes`."""
-    priority_hidden = 0
-    folded = 0
-    for cause in causes:
-        weight = 2 if cause.kind == "other_changes" else 1
-        for member in cause.members:
-            folded += weight * abs(member.amount_minor)
-            if cause.kind == "other_changes" and _is_priority(member):
-                priority_hidden += 1
-    return priority_hidden, folded
+# How much more a cause of a priority category weighs when categories compete for places.
+PRIORITY_WEIGHT = 3
+# A category that weighs less than 1/50 (2%) of all causes together counts as small.
+SMALL_SHARE_DIVISOR = 50
+
+
+def _gross(cause: Cause) -> int:
+    """Return the sum of the absolute amounts behind a cause, so that +50 and -25 count as 75."""
+    return (
+        sum(abs(member.amount_minor) for member in cause.members)
+        if cause.members
+        else abs(cause.amount_minor)
+    )
+
+
+def _weight(cause: Cause) -> int:
+    return _gross(cause) * (PRIORITY_WEIGHT if _is_priority(cause) else 1)
 
 
 def _is_priority(cause: Cause) -> bool:
     return cause.category in PRIORITY_CATEGORIES or cause.kind == "plan_change"
 
 
-def _priority_order(cause: Cause) -> tuple[bool, tuple[int, str, str]]:
-    return (not _is_priority(cause), _size_order(cause))
-
-
 def _fold_by_category(causes: Sequence[Cause]) -> list[Cause]:
-    """Return one cause per category: the cause itself when it is alone, else a folded one."""
+    """Return one cause per category, with its members largest first; a cause alone in its
+    category, and a plan change, stay as they are."""
     by_category: dict[str, list[Cause]] = {}
-    for cause in causes:
-        by_category.setdefault(cause.category, []).append(cause)
+    for cause in sorted(causes, key=_size_order):
+        key = "plan_change" if cause.kind == "plan_change" else cause.category
+        by_category.setdefault(key, []).append(cause)
     return [
-        members[0] if len(members) == 1 else _folded(f"{category}_changes", category, tuple(members))
-        for category, members in by_category.items()
+        members[0]
+        if len(members) == 1
+        else _folded(f"{members[0].category}_changes", members[0].category, tuple(members))
+        for members in by_category.values()
     ]
 
 

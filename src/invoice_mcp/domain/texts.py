@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Any, Literal
 
 from invoice_mcp.domain.explanation import Cause, Explanation, LineGroup
@@ -221,11 +222,21 @@ def signed_money(amount_minor: int, currency: str, locale: str) -> str:
 
 
 def country_list(codes: tuple[str, ...], locale: str) -> str:
-    names = [_COUNTRY_NAMES[locale].get(code, code) for code in codes]
+    names = [_COUNTRY_NAMES[locale].get(code) or _territory_name(code, locale) for code in codes]
     if not names:
         return ""
     preposition = " i " if locale == "sv" else " in "
-    return preposition + ", ".join(names)
+    if len(names) == 1:
+        return preposition + names[0]
+    return preposition + ", ".join(names[:-1]) + (" och " if locale == "sv" else " and ") + names[-1]
+
+
+@lru_cache(maxsize=512)
+def _territory_name(code: str, locale: str) -> str:
+    """Return CLDR's name of a country (via Babel), or the code itself when CLDR has none."""
+    from babel import Locale as BabelLocale
+
+    return BabelLocale.parse(locale).territories.get(code.upper(), code)
 
 
 # Characters that show nothing: controls, format characters (zero-width, bidirectional
@@ -278,14 +289,33 @@ def describe_cause(cause: Cause, currency: str, locale: Locale) -> str:
     )
 
 
+# A folded cause with at most this many members names each of them; a larger one counts them.
+FOLDED_NAMES_LISTED = 3
+
+
 def _describe_folded(cause: Cause, currency: str, locale: Locale) -> str:
-    """Describe a cause that folds several others: how many, of what category, and their sum."""
-    count = len(cause.members)
+    """Describe a cause that folds several others: what they are and their sum."""
+    members = cause.members
     amount = signed_money(cause.amount_minor, currency, locale)
     label = CATEGORY_LABELS[locale].get(cause.category)
+    if label is None:
+        return (
+            f"{len(members)} andra ändringar ({amount})"
+            if locale == "sv"
+            else f"{len(members)} other changes ({amount})"
+        )
+    countries = tuple(
+        sorted({code for m in members for g in (m.current, m.baseline) if g for code in g.countries})
+    )
+    if cause.category == "roaming" and countries:
+        return f"roaming{country_list(countries, locale)} ({amount})"
+    if len(members) <= FOLDED_NAMES_LISTED:
+        names = [quoted(invoice_text(m.description, QUOTED_TEXT_MAX), locale) for m in members]
+        joined = ", ".join(names[:-1]) + (" och " if locale == "sv" else " and ") + names[-1]
+        return f"{label}: {joined} ({amount})"
     if locale == "sv":
-        return f"{count} ändringar av {label} ({amount})" if label else f"{count} andra ändringar ({amount})"
-    return f"{count} changes in {label} ({amount})" if label else f"{count} other changes ({amount})"
+        return f"{len(members)} ändringar av {label} ({amount})"
+    return f"{len(members)} changes in {label} ({amount})"
 
 
 def _unit_price(group: LineGroup, currency: str, locale: str) -> str:
