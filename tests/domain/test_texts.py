@@ -181,3 +181,17 @@ def test_folded_roaming_names_countries(locale, expected):
     )
 
     assert texts.describe_cause(cause, "SEK", locale) == expected
+
+
+@pytest.mark.parametrize(
+    ("locale", "details", "expected"),
+    [
+        ("en", {"field": "invoice_number", "missing": True}, "The invoice number is missing."),
+        ("en", {"field": "days"}, "The number of days is not valid."),
+        ("en", {"field": "details.provider"}, "The payment detail is not valid."),
+        ("sv", {"field": "details.provider"}, "Uppgiften för betalsättet är inte giltig."),
+        ("sv", {"field": "baseline"}, "Uppgiften jämförelse är inte giltig."),
+    ],
+)
+def test_argument_reason_names_field_in_words(locale, details, expected):
+    assert texts.refusal_reason("invalid_argument", locale, details) == expected

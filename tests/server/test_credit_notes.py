@@ -98,3 +98,18 @@ async def test_partial_credit_lowers_balance(credited_engine):
     assert quote.structured_content["balance"]["amount_minor"] == 48200
     # The billing cycle comes from invoices; the credit note of 2026-11-30 does not move it.
     assert method.structured_content["applies_from_issue_date"] == "2026-12-25"
+
+
+async def test_unpaid_filter_lists_every_invoice_with_a_balance(credited_engine):
+    async with Client(build_server(make_settings(credited_engine, ANNA))) as client:
+        unpaid = await client.call_tool("list_invoices", {"status": "unpaid"})
+        everything = await client.call_tool("list_invoices", {"limit": 50})
+
+    listed = {i["invoice_number"] for i in unpaid.structured_content["invoices"]}
+    with_balance = {
+        i["invoice_number"]
+        for i in everything.structured_content["invoices"]
+        if i["balance"]["amount_minor"] > 0
+    }
+    assert listed == with_balance
+    assert INVOICE in listed

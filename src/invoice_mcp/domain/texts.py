@@ -522,8 +522,8 @@ _REFUSAL_REASONS: dict[str, dict[str, str]] = {
         "confirmation_token_used": "The quote has already been carried out.",
         "idempotency_key_reused": "The request clashes with an earlier one.",
         "quote_outdated": "Things have changed since the quote. Please ask for a new one.",
-        "invalid_field": "The detail {field} is not valid.",
-        "invalid_argument": "The detail {field} is not valid.",
+        "invalid_field": "The {field} is not valid.",
+        "invalid_argument": "The {field} is not valid.",
         "cannot_explain": "The invoice cannot be explained right now. Please contact customer service.",
         "inconsistent_invoice": "The invoice cannot be explained right now. Please contact customer service.",
         "currency_mismatch": "The invoices are in different currencies and cannot be compared.",
@@ -569,7 +569,7 @@ FIELD_LABELS: dict[str, dict[str, str]] = {
         "details.bank_name": "bank name",
         "idempotency_key": "idempotency key",
         "confirmation_token": "confirmation",
-        "details": "for the payment method",
+        "details": "payment detail",
         "baseline": "comparison",
         "locale": "language",
         "status": "status",
@@ -582,8 +582,8 @@ FIELD_LABELS: dict[str, dict[str, str]] = {
 _MISSING_REASONS: dict[str, dict[str, str]] = {
     "sv": {"invalid_field": "Uppgiften {field} saknas.", "invalid_argument": "Uppgiften {field} saknas."},
     "en": {
-        "invalid_field": "The detail {field} is missing.",
-        "invalid_argument": "The detail {field} is missing.",
+        "invalid_field": "The {field} is missing.",
+        "invalid_argument": "The {field} is missing.",
     },
 }
 

@@ -396,6 +396,7 @@ def build_server(
         ctx: Context[Any, Any],
         status: Annotated[
             Literal[
+                "unpaid",
                 "open",
                 "partly_paid",
                 "partly_credited",
@@ -407,7 +408,10 @@ def build_server(
                 "written_off",
             ]
             | None,
-            Field(description="Only invoices with this status; overdue includes reminded and collection"),
+            Field(
+                description="Only invoices with this status. unpaid: every invoice with a balance left; "
+                "overdue includes reminded and collection"
+            ),
         ] = None,
         issued_from: Annotated[dt.date | None, Field(description="Issued on or after (YYYY-MM-DD)")] = None,
         issued_to: Annotated[dt.date | None, Field(description="Issued on or before (YYYY-MM-DD)")] = None,

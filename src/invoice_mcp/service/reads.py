@@ -40,6 +40,8 @@ MAX_INVOICE_ID = 2**63 - 1
 # A filter value that matches more than one status: every unpaid invoice past its due date
 # is "overdue", whether or not a reminder has been sent or it has gone to collection.
 STATUS_FILTERS: dict[str, tuple[str, ...]] = {"overdue": ("overdue", "reminded", "collection")}
+# The filter value for every invoice with something left to pay, which "what do I owe?" needs.
+UNPAID_FILTER = "unpaid"
 
 
 def _locale(customer: Customer, requested: str | None) -> Locale:
@@ -155,7 +157,7 @@ def list_invoices(
                     invoice, paid.get(key, 0), credited.get(key, 0), extensions.get(key), today, lang
                 )
                 before = (invoice.issue_date, invoice.id or 0)
-                if status is None or summary.status in STATUS_FILTERS.get(status, (status,)):
+                if _matches(summary, status):
                     summaries.append(summary)
                 if len(summaries) == limit:
                     if has_more or index < len(batch) - 1:
@@ -166,6 +168,14 @@ def list_invoices(
         return out.InvoiceList(
             customer=_customer_ref(customer, lang), invoices=summaries, next_cursor=next_cursor
         )
+
+
+def _matches(summary: out.InvoiceSummary, status: str | None) -> bool:
+    if status is None:
+        return True
+    if status == UNPAID_FILTER:
+        return summary.balance.amount_minor > 0
+    return summary.status in STATUS_FILTERS.get(status, (status,))
 
 
 def due_date_of(invoice: Invoice, latest_extension: PaymentExtension | None) -> dt.date:
