@@ -624,3 +624,20 @@ def test_condense_keeps_fee_out_of_other_changes():
         "fee_added": 6000,
         "other_changes": -7313 + 50,
     }
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [
+        ("sv", "En kreditnota har dragit av 100,00 kr, så kvar att betala är 482,00 kr."),
+        ("en", "A credit note has taken SEK 100.00 off, so SEK 482.00 is left to pay."),
+    ],
+)
+def test_summary_says_what_credit_notes_took_off(locale, expected):
+    baseline = invoice("INV-1", "2026-10-25", [PLAN])
+    current = invoice("INV-2", "2026-11-25", [PLAN, line(2, "one_off", "USB-C-CHARGER", 19900)])
+    result = explain(current, baseline, "previous")
+
+    summary = summarize(result, locale, credited=(10000, 48200))
+
+    assert summary.endswith(expected)

@@ -95,6 +95,9 @@ async def test_partial_credit_lowers_balance(credited_engine):
     assert "482,00 kr" in invoice["payment_instructions"]["text"]
     assert explanation.structured_content["payment_status"]["balance"]["amount_minor"] == 48200
     assert explanation.structured_content["payment_status"]["credited"]["amount_minor"] == 10000
+    assert explanation.structured_content["summary"].endswith(
+        "En kreditnota har dragit av 100,00 kr, så kvar att betala är 482,00 kr."
+    )
     assert quote.structured_content["balance"]["amount_minor"] == 48200
     # The billing cycle comes from invoices; the credit note of 2026-11-30 does not move it.
     assert method.structured_content["applies_from_issue_date"] == "2026-12-25"

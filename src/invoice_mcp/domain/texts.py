@@ -334,11 +334,18 @@ def unit_label(unit: str, locale: str) -> str:
     return _UNIT_LABELS.get(locale, {}).get(unit, unit)
 
 
-def summarize(explanation: Explanation, locale: Locale, listed: Sequence[Cause] | None = None) -> str:
+def summarize(
+    explanation: Explanation,
+    locale: Locale,
+    listed: Sequence[Cause] | None = None,
+    credited: tuple[int, int] | None = None,
+) -> str:
     """Write a one-to-three sentence summary of an explanation from templates.
 
     `listed` are the causes the recipient sees (see `condense_causes`); the summary names the
-    largest of them, so that it never names a cause the list does not show.
+    largest of them, so that it never names a cause the list does not show. `credited` is
+    (amount credited, balance left) when credit notes took part of the invoice off; the last
+    sentence then says so, because the total alone would overstate what is owed.
     """
     invoice = explanation.invoice
     currency = invoice.currency
@@ -373,7 +380,9 @@ def summarize(explanation: Explanation, locale: Locale, listed: Sequence[Cause] 
             lead = "The main cause: " if len(phrases) == 1 else "The main causes: "
             sentences.append(lead + "; ".join(phrases) + ".")
     rest = len(items) - len(main)
-    if explanation.period_days:
+    if credited is not None:
+        sentences.append(_credited_sentence(*credited, currency, locale))
+    elif explanation.period_days:
         days, base_days = explanation.period_days
         sentences.append(
             f"Perioden är {days} dagar mot {base_days} dagar."
@@ -393,6 +402,14 @@ def summarize(explanation: Explanation, locale: Locale, listed: Sequence[Cause] 
             )
         )
     return " ".join(sentences)
+
+
+def _credited_sentence(credited_minor: int, balance_minor: int, currency: str, locale: Locale) -> str:
+    credited = format_money(credited_minor, currency, locale)
+    balance = format_money(balance_minor, currency, locale)
+    if locale == "sv":
+        return f"En kreditnota har dragit av {credited}, så kvar att betala är {balance}."
+    return f"A credit note has taken {credited} off, so {balance} is left to pay."
 
 
 # How many parts the summary of an invoice without a baseline names, "other items" included.

@@ -481,7 +481,7 @@ def explain_amount(
             if result.period_days
             else None
         ),
-        summary=texts.summarize(result, lang, listed),
+        summary=texts.summarize(result, lang, listed, credited=(credited, balance) if credited else None),
         locale=lang,
     )
 
