@@ -26,10 +26,10 @@ BASELINE_KINDS: tuple[str, ...] = BaselineKind.__args__  # type: ignore[attr-def
 MAX_LISTED_POSITIONS = 12
 # A shared beginning of line descriptions shorter than this says nothing ("S", "Sa").
 SHARED_DESCRIPTION_MIN_LENGTH = 3
-# How many causes an explanation lists; the rest are folded into one cause with their sum.
+# How many causes an explanation lists; the rest are folded into causes with their sums.
 MAX_LISTED_CAUSES = 5
-# Categories a recipient asks about even when the amount is small; they are listed before
-# larger causes of other categories when not all causes fit.
+# Categories a recipient asks about even when the amount is small. When categories compete
+# for places, they weigh PRIORITY_WEIGHT times their amount.
 PRIORITY_CATEGORIES = frozenset({"fee", "interest", "discount", "credit", "carried_over"})
 # Calendar months are 28 to 31 days long, so periods up to this far apart count as equal.
 MONTH_LENGTH_VARIATION_DAYS = 3
