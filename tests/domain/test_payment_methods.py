@@ -4,7 +4,12 @@ import pytest
 
 from invoice_mcp.domain.errors import InvalidFieldError, RefusedError
 from invoice_mcp.domain.identifiers import luhn_check_digit
-from invoice_mcp.domain.payment_methods import applies_from, next_issue_date, validate_method_change
+from invoice_mcp.domain.payment_methods import (
+    applies_from,
+    billing_day,
+    next_issue_date,
+    validate_method_change,
+)
 from invoice_mcp.domain.policy import PaymentMethodPolicy
 
 TODAY = dt.date(2026, 12, 4)
@@ -138,7 +143,21 @@ def test_next_issue_date_follows_monthly_rhythm():
 
 def test_autogiro_applies_after_lead_time():
     # 21 days after 2026-12-04 is 2026-12-25, which is the December issue date.
-    assert applies_from("autogiro", POLICY, dt.date(2026, 11, 25), TODAY) == dt.date(2026, 12, 25)
-    assert applies_from("autogiro", POLICY, dt.date(2026, 11, 25), dt.date(2026, 12, 5)) == dt.date(
-        2027, 1, 25
-    )
+    issued = [dt.date(2026, 11, 25), dt.date(2026, 10, 25)]
+    assert applies_from("autogiro", POLICY, issued, TODAY) == dt.date(2026, 12, 25)
+    assert applies_from("autogiro", POLICY, issued, dt.date(2026, 12, 5)) == dt.date(2027, 1, 25)
+
+
+def test_reissue_off_cycle_keeps_billing_day():
+    # November's invoice was credited and reissued on 2026-12-02; the cycle stays on the 25th.
+    issued = [dt.date(2026, 12, 2), dt.date(2026, 11, 25), dt.date(2026, 10, 25)]
+
+    assert billing_day(issued) == 25
+    assert applies_from("kivra", POLICY, issued, TODAY) == dt.date(2026, 12, 25)
+
+
+def test_month_end_billing_stays_at_month_end():
+    issued = [dt.date(2026, 11, 30), dt.date(2026, 10, 31), dt.date(2026, 9, 30)]
+
+    assert billing_day(issued) == 31
+    assert next_issue_date(issued[0], dt.date(2026, 12, 1), billing_day(issued)) == dt.date(2026, 12, 31)

@@ -6,6 +6,8 @@ import calendar
 import datetime as dt
 import re
 import unicodedata
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -234,31 +236,48 @@ _VALIDATORS = {
 }
 
 
-def next_issue_date(last_issue_date: dt.date, on_or_after: dt.date) -> dt.date:
-    """Return the first monthly issue date on or after `on_or_after`.
+def billing_day(issue_dates: Sequence[dt.date]) -> int:
+    """Return the day of month that the customer's invoices are issued on.
 
-    Invoices are assumed to follow the monthly rhythm of `last_issue_date` (same day
-    of month, clamped to the month's length).
+    It is the most common day among `issue_dates` (newest first), so that one invoice issued
+    off the cycle, such as a reissue after a credit note, does not move it. An issue on the
+    last day of a month counts as day 31, so that month-end billing stays at month end. On a
+    tie the newest invoice's day wins.
     """
+    days = [31 if day.day == calendar.monthrange(day.year, day.month)[1] else day.day for day in issue_dates]
+    counts = Counter(days)
+    return max(days, key=lambda day: (counts[day], -days.index(day)))
+
+
+def next_issue_date(last_issue_date: dt.date, on_or_after: dt.date, day: int | None = None) -> dt.date:
+    """Return the first monthly issue date after `last_issue_date` and on or after `on_or_after`.
+
+    Invoices are issued on `day` of each month (default: the day of `last_issue_date`),
+    clamped to the month's length.
+    """
+    day = day or last_issue_date.day
     year, month = last_issue_date.year, last_issue_date.month
     while True:
+        candidate = dt.date(year, month, min(day, calendar.monthrange(year, month)[1]))
+        if candidate > last_issue_date and candidate >= on_or_after:
+            return candidate
         month += 1
         if month > 12:
             year, month = year + 1, 1
-        day = min(last_issue_date.day, calendar.monthrange(year, month)[1])
-        candidate = dt.date(year, month, day)
-        if candidate >= on_or_after:
-            return candidate
 
 
 def applies_from(
-    kind: str, policy: PaymentMethodPolicy, last_issue_date: dt.date | None, today: dt.date
+    kind: str, policy: PaymentMethodPolicy, issue_dates: Sequence[dt.date], today: dt.date
 ) -> dt.date:
-    """Return the issue date of the first invoice that uses the new method, given the lead time."""
+    """Return the issue date of the first invoice that uses the new method, given the lead time.
+
+    `issue_dates` are the customer's recent invoices' issue dates, newest first (credit notes
+    left out); without any, the method applies from the day it is ready.
+    """
     ready = today + dt.timedelta(days=policy.lead_days_for(kind))
-    if last_issue_date is None:
+    if not issue_dates:
         return ready
-    return next_issue_date(last_issue_date, ready)
+    return next_issue_date(issue_dates[0], ready, billing_day(issue_dates))
 
 
 _MASKERS = {

@@ -54,6 +54,8 @@ logger = logging.getLogger(__name__)
 
 ResultT = TypeVar("ResultT", bound=BaseModel)
 MAX_IDEMPOTENCY_KEY_LENGTH = 100
+# Recent documents read to find the customer's billing day (credit notes are then left out).
+BILLING_CYCLE_INVOICES = 6
 # Fields of an applied result copied into its audit event: what changed, nothing personal.
 AUDITED_RESULT_FIELDS = (
     "current_due_date",
@@ -546,10 +548,14 @@ def change_payment_method(
             current_details=current.details if current else None,
         )
         withdrawn = [m.kind for m in repo.pending_payment_methods(session, customer) if method != "autogiro"]
-        # A credit note is issued off the billing cycle, so the cycle is read from invoices only.
-        latest = repo.latest_invoice(session, customer)
-        last_issue = latest.issue_date if latest else None
-        start = applies_from(method, ctx.policy.payment_methods, last_issue, ctx.today)
+        # Credit notes are issued off the billing cycle, so the cycle is read from invoices only.
+        recent = [
+            i
+            for i in repo.list_invoices(session, customer, limit=BILLING_CYCLE_INVOICES)
+            if i.kind == "invoice"
+        ]
+        latest = recent[0] if recent else None
+        start = applies_from(method, ctx.policy.payment_methods, [i.issue_date for i in recent], ctx.today)
         issued = unpaid_issued(session, customer, lang, ctx.today)
         label = texts.PAYMENT_METHOD_LABELS[lang].get(method, method)
         currency = latest.currency if latest else "SEK"

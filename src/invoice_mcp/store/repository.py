@@ -48,12 +48,6 @@ _PAID_BY_INVOICE = (
     .where(col(Payment.invoice_id).in_(bindparam("invoice_ids", expanding=True)))
     .group_by(Payment.invoice_id)
 )
-_LATEST_INVOICE = (
-    select(Invoice)
-    .where(Invoice.customer_id == bindparam("customer_id"), Invoice.kind == "invoice")
-    .order_by(col(Invoice.issue_date).desc(), col(Invoice.id).desc())
-    .limit(1)
-)
 _CREDITED_BY_INVOICE = (
     select(Invoice.credited_invoice_id, func.sum(Invoice.total_minor))
     .where(
@@ -208,11 +202,6 @@ def latest_extension_by_invoice(session: Session, invoice_ids: Sequence[int]) ->
         return {}
     rows = session.exec(_EXTENSIONS_OF_INVOICES, params={"invoice_ids": list(invoice_ids)}).all()
     return {row.invoice_id: row for row in rows}
-
-
-def latest_invoice(session: Session, customer: Customer) -> Invoice | None:
-    """Return the customer's latest invoice by issue date, credit notes left out."""
-    return session.exec(_LATEST_INVOICE, params={"customer_id": customer.id}).first()
 
 
 def list_invoices(
