@@ -400,3 +400,16 @@ async def test_unknown_payment_detail_named_in_words(demo_server):
     body = refusal(result)
     assert body["field"] == "details.provider"
     assert body["reason"] == "Uppgiften för betalsättet är inte giltig."
+
+
+async def test_detail_the_method_does_not_take(demo_server):
+    async with Client(demo_server) as client:
+        result = await client.call_tool(
+            "change_payment_method", {"method": "kivra", "details": {"email": "anna@example.se"}}
+        )
+
+    body = refusal(result)
+    assert body["code"] == "detail_not_used"
+    assert body["field"] == "details.email"
+    assert body["message"] == "details.email '(not shown)' is invalid: method 'kivra' takes no details"
+    assert body["reason"] == "Uppgiften e-postadress behövs inte för Kivra."

@@ -59,6 +59,12 @@ class ValidatedMethod:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
+# Every detail some payment method takes.
+KNOWN_DETAILS = frozenset(
+    name for names in (*REQUIRED_DETAILS.values(), *OPTIONAL_DETAILS.values()) for name in names
+)
+
+
 def validate_method_change(
     kind: str,
     details: dict[str, str],
@@ -104,6 +110,9 @@ def validate_method_change(
                 f"details.{name}",
                 "(not shown)",
                 f"method '{kind}' takes " + (", ".join(sorted(allowed)) if allowed else "no details"),
+                # A detail that another method takes gets its own code, so the reason can say so.
+                code="detail_not_used" if name in KNOWN_DETAILS else None,
+                method=kind,
             )
     for name in required:
         if not str(details.get(name, "")).strip():

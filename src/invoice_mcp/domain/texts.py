@@ -512,6 +512,7 @@ _REFUSAL_REASONS: dict[str, dict[str, str]] = {
         "idempotency_key_reused": "Begäran krockar med en tidigare begäran.",
         "quote_outdated": "Förutsättningarna har ändrats sedan förslaget. Be om ett nytt.",
         "invalid_field": "Uppgiften {field} är inte giltig.",
+        "detail_not_used": "Uppgiften {field} behövs inte för {method}.",
         "invalid_argument": "Uppgiften {field} är inte giltig.",
         "cannot_explain": "Fakturan kan inte förklaras just nu. Kontakta kundtjänst.",
         "inconsistent_invoice": "Fakturan kan inte förklaras just nu. Kontakta kundtjänst.",
@@ -540,6 +541,7 @@ _REFUSAL_REASONS: dict[str, dict[str, str]] = {
         "idempotency_key_reused": "The request clashes with an earlier one.",
         "quote_outdated": "Things have changed since the quote. Please ask for a new one.",
         "invalid_field": "The {field} is not valid.",
+        "detail_not_used": "The {field} is not needed for {method}.",
         "invalid_argument": "The {field} is not valid.",
         "cannot_explain": "The invoice cannot be explained right now. Please contact customer service.",
         "inconsistent_invoice": "The invoice cannot be explained right now. Please contact customer service.",
@@ -631,6 +633,8 @@ def refusal_reason(code: str, locale: Locale, details: dict[str, Any] | None = N
         template = _MISSING_REASONS[locale][code]
     if isinstance(values.get("field"), str):
         values["field"] = field_label(values["field"], locale)
+    if isinstance(values.get("method"), str):
+        values["method"] = PAYMENT_METHOD_LABELS[locale].get(values["method"], values["method"])
     if "offered" in values and isinstance(values["offered"], list):
         values["offered"] = ", ".join(
             PAYMENT_METHOD_LABELS[locale].get(kind, kind) for kind in values["offered"]
