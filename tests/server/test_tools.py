@@ -413,3 +413,17 @@ async def test_detail_the_method_does_not_take(demo_server):
     assert body["field"] == "details.email"
     assert body["message"] == "details.email '(not shown)' is invalid: method 'kivra' takes no details"
     assert body["reason"] == "Uppgiften e-postadress behövs inte för Kivra."
+
+
+@pytest.mark.parametrize(
+    ("invoice_number", "expected"),
+    [
+        ("", "invoice_number '' is invalid: must not be empty"),
+        ("x" * 41, "invoice_number '(not shown)' is invalid: must be at most 40 characters long"),
+    ],
+)
+async def test_text_length_refusal_counts_characters(demo_server, invoice_number, expected):
+    async with Client(demo_server) as client:
+        result = await client.call_tool("explain_amount", {"invoice_number": invoice_number})
+
+    assert refusal(result)["message"] == expected

@@ -251,7 +251,7 @@ def argument_error(tool: str, error: ValidationError) -> InvalidFieldError:
     first = error.errors()[0]
     field = ".".join(str(part) for part in first["loc"]) or "arguments"
     value = first.get("input")
-    allowed = first["msg"][0].lower() + first["msg"][1:]
+    allowed = _allowed_text(first)
     more = len(error.errors()) - 1
     if more:
         allowed += f" (and {more} more problem{'s' if more > 1 else ''})"
@@ -266,6 +266,17 @@ def argument_error(tool: str, error: ValidationError) -> InvalidFieldError:
     else:
         shown = "(not shown)"
     return InvalidFieldError(field, shown, allowed, code="invalid_argument")
+
+
+def _allowed_text(error: Any) -> str:
+    """Say what a failed constraint allows, in characters for text rather than pydantic's "items"."""
+    context = error.get("ctx") or {}
+    if error["type"] in ("too_short", "string_too_short") and isinstance(error.get("input"), str):
+        minimum = context.get("min_length")
+        return "must not be empty" if minimum == 1 else f"must be at least {minimum} characters long"
+    if error["type"] in ("too_long", "string_too_long") and isinstance(error.get("input"), str):
+        return f"must be at most {context.get('max_length')} characters long"
+    return error["msg"][0].lower() + error["msg"][1:]
 
 
 class InvoiceServer(MCPServer):
