@@ -246,21 +246,23 @@ def argument_error(tool: str, error: ValidationError) -> InvalidFieldError:
     """Turn the SDK's argument validation failure into an error that names the field and the rule.
 
     A rejected string is shown only when it is short and has no run of four digits, because
-    it may be a card or identity number.
+    it may be a card or identity number; a string shaped like a date (YYYY-MM-DD) is shown.
     """
     first = error.errors()[0]
     field = ".".join(str(part) for part in first["loc"]) or "arguments"
     value = first.get("input")
     allowed = _allowed_text(first)
-    more = len(error.errors()) - 1
-    if more:
-        allowed += f" (and {more} more problem{'s' if more > 1 else ''})"
+    others = [".".join(str(part) for part in problem["loc"]) for problem in error.errors()[1:]]
+    if others:
+        allowed += f" (and {len(others)} more problem{'s' if len(others) > 1 else ''}: {', '.join(others)})"
     if first["type"] == "missing":
         shown: Any = None
     elif value is None:
         shown = JSON_NULL
     elif isinstance(value, int | float | bool) or (
-        isinstance(value, str) and len(value) <= 40 and not re.search(r"\d{4}", value)
+        isinstance(value, str)
+        and len(value) <= 40
+        and (not re.search(r"\d{4}", value) or re.fullmatch(r"\d{4}-\d{2}-\d{2}", value))
     ):
         shown = value
     else:
