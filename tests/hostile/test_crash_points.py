@@ -71,6 +71,16 @@ def handshake_frames() -> list[dict]:
     ]
 
 
+# A read call sent and answered before the timed calls. The stdio server opens the store on
+# a worker thread after the handshake, and the kill window must cover the writes only.
+STORE_READY_FRAME = {
+    "jsonrpc": "2.0",
+    "id": "store-ready",
+    "method": "tools/call",
+    "params": {"name": "list_invoices", "arguments": {"limit": 1}},
+}
+
+
 def call_frame(key: str) -> dict:
     """A write call for `key`: a deferral for keys starting 'defer-', else an autogiro change."""
     if key.startswith("defer-"):
@@ -217,6 +227,8 @@ def run_round(
     with open(stdin_fd, "wb", buffering=0) as stdin, open(stdout_fd, "rb") as stdout:
         stdin.write(b"".join(encode(frame) for frame in handshake_frames()))
         read_until(stdout, "init")
+        stdin.write(encode(STORE_READY_FRAME))
+        read_until(stdout, "store-ready")
         started = time.monotonic()
         with contextlib.suppress(BrokenPipeError):
             stdin.write(b"".join(encode(call_frame(key)) for key in keys))
