@@ -115,6 +115,14 @@ class Cause:
     members: tuple[Cause, ...] = ()
 
     @property
+    def countries(self) -> tuple[str, ...]:
+        """Country codes of the lines behind the cause, or behind its members when it folds others."""
+        causes = self.members or (self,)
+        return tuple(
+            sorted({code for c in causes for g in (c.current, c.baseline) if g for code in g.countries})
+        )
+
+    @property
     def is_price_change(self) -> bool:
         return (
             self.current is not None

@@ -226,9 +226,14 @@ def country_list(codes: tuple[str, ...], locale: str) -> str:
     if not names:
         return ""
     preposition = " i " if locale == "sv" else " in "
-    if len(names) == 1:
-        return preposition + names[0]
-    return preposition + ", ".join(names[:-1]) + (" och " if locale == "sv" else " and ") + names[-1]
+    return preposition + joined_list(names, locale)
+
+
+def joined_list(words: list[str], locale: str) -> str:
+    """Join words as a sentence lists them: "a, b och c" in Swedish, "a, b and c" in English."""
+    if len(words) == 1:
+        return words[0]
+    return ", ".join(words[:-1]) + (" och " if locale == "sv" else " and ") + words[-1]
 
 
 @lru_cache(maxsize=512)
@@ -267,8 +272,6 @@ def describe_cause(cause: Cause, currency: str, locale: Locale) -> str:
     if cause.members:
         return _describe_folded(cause, currency, locale)
     template = _CAUSE_TEMPLATES[locale].get(cause.kind, "{description} {amount}")
-    groups = [g for g in (cause.current, cause.baseline) if g is not None]
-    countries = tuple(sorted({code for g in groups for code in g.countries}))
     if cause.amount_minor >= 0:
         direction = "ökade" if locale == "sv" else "went up"
     else:
@@ -282,7 +285,7 @@ def describe_cause(cause: Cause, currency: str, locale: Locale) -> str:
         description=quoted(invoice_text(cause.description, QUOTED_TEXT_MAX), locale),
         amount=f"({signed_money(cause.amount_minor, currency, locale)})",
         change=format_money(abs(cause.amount_minor), currency, locale),
-        where=country_list(countries, locale),
+        where=country_list(cause.countries, locale),
         direction=direction,
         old_price=old_price,
         new_price=new_price,
@@ -304,15 +307,11 @@ def _describe_folded(cause: Cause, currency: str, locale: Locale) -> str:
             if locale == "sv"
             else f"{len(members)} other changes ({amount})"
         )
-    countries = tuple(
-        sorted({code for m in members for g in (m.current, m.baseline) if g for code in g.countries})
-    )
-    if cause.category == "roaming" and countries:
-        return f"roaming{country_list(countries, locale)} ({amount})"
+    if cause.category == "roaming" and cause.countries:
+        return f"roaming{country_list(cause.countries, locale)} ({amount})"
     if len(members) <= FOLDED_NAMES_LISTED:
         names = [quoted(invoice_text(m.description, QUOTED_TEXT_MAX), locale) for m in members]
-        joined = ", ".join(names[:-1]) + (" och " if locale == "sv" else " and ") + names[-1]
-        return f"{label}: {joined} ({amount})"
+        return f"{label}: {joined_list(names, locale)} ({amount})"
     if locale == "sv":
         return f"{len(members)} ändringar av {label} ({amount})"
     return f"{len(members)} changes in {label} ({amount})"

@@ -496,17 +496,7 @@ def _cause_out(cause: Cause, currency: str, locale: Locale) -> out.CauseOut:
         for part in member.parts or (member,):
             if part.current is not None:
                 positions.update(part.current.positions)
-    countries = sorted(
-        {
-            code
-            for member in cause.members or (cause,)
-            for g in (member.current, member.baseline)
-            if g
-            for code in g.countries
-        }
-        if cause.members
-        else {code for g in (current, base) if g for code in g.countries}
-    )
+    countries = [] if cause.parts else list(cause.countries)
     return out.CauseOut(
         kind=cause.kind,
         amount_minor=cause.amount_minor,
