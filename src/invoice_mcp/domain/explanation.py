@@ -31,6 +31,10 @@ MAX_LISTED_CAUSES = 5
 # Categories a recipient asks about even when the amount is small. When categories compete
 # for places, they weigh PRIORITY_WEIGHT times their amount.
 PRIORITY_CATEGORIES = frozenset({"fee", "interest", "discount", "credit", "carried_over"})
+# How much more a cause of a priority category weighs when categories compete for places.
+PRIORITY_WEIGHT = 3
+# A category that weighs less than 1/50 (2%) of all causes together counts as small.
+SMALL_SHARE_DIVISOR = 50
 # Calendar months are 28 to 31 days long, so periods up to this far apart count as equal.
 MONTH_LENGTH_VARIATION_DAYS = 3
 # Regular invoices that make up the "typical" baseline.
@@ -451,8 +455,8 @@ def condense_causes(causes: Sequence[Cause], limit: int = MAX_LISTED_CAUSES) -> 
     more categories than `limit`, the categories that weigh least are merged into one
     `other_changes` cause. A category weighs the sum of its causes' absolute amounts, times
     PRIORITY_WEIGHT for fees, interest, discounts, credits, balances carried over and plan
-    changes, which a recipient asks about even when they are small. The largest category is
-    always kept. When the categories fit, those that weigh under 2% of the whole are merged
+    changes, which a recipient asks about even when they are small. The largest category and
+    the category of the largest single cause are always kept. When the categories fit, those that weigh under 2% of the whole are merged
     into `other_changes` (if there are two or more), and the largest single causes are taken
     out of their categories and listed on their own until the list is full.
     """
@@ -470,17 +474,13 @@ def condense_causes(causes: Sequence[Cause], limit: int = MAX_LISTED_CAUSES) -> 
         first = [with_top] if with_top is largest else [with_top, largest]
         kept = [*first, *(g for g in ranked if not any(g is f for f in first))][: limit - 1]
         merged = [g for g in groups if not any(g is k for k in kept)]
-        members = tuple(member for group in merged for member in (group.members or (group,)))
-        return tuple(sorted([*kept, _folded("other_changes", "other", members)], key=_size_order))
+        return tuple(sorted([*kept, _other_changes(merged)], key=_size_order))
     # Categories that weigh almost nothing (rounding, a few öre of roaming) are merged to make
     # room for the largest single causes, which are then listed on their own.
     total = sum(_weight(g) for g in groups)
     small = [g for g in groups if _weight(g) * SMALL_SHARE_DIVISOR < total and g is not with_top]
     if len(small) >= 2:
-        members = tuple(member for group in small for member in (group.members or (group,)))
-        groups = [g for g in groups if not any(g is t for t in small)] + [
-            _folded("other_changes", "other", members)
-        ]
+        groups = [g for g in groups if not any(g is t for t in small)] + [_other_changes(small)]
     listed = list(groups)
     for _ in range(limit - len(groups)):
         folded = [g for g in listed if g.members and g.kind != "other_changes"]
@@ -491,12 +491,6 @@ def condense_causes(causes: Sequence[Cause], limit: int = MAX_LISTED_CAUSES) -> 
         remainder = rest[0] if len(rest) == 1 else _folded(group.kind, group.category, rest)
         listed = [c for c in listed if c is not group] + [first, remainder]
     return tuple(sorted(listed, key=_size_order))
-
-
-# How much more a cause of a priority category weighs when categories compete for places.
-PRIORITY_WEIGHT = 3
-# A category that weighs less than 1/50 (2%) of all causes together counts as small.
-SMALL_SHARE_DIVISOR = 50
 
 
 def _gross(cause: Cause) -> int:
@@ -529,6 +523,12 @@ def _fold_by_category(causes: Sequence[Cause]) -> list[Cause]:
         else _folded(f"{members[0].category}_changes", members[0].category, tuple(members))
         for members in by_category.values()
     ]
+
+
+def _other_changes(groups: Sequence[Cause]) -> Cause:
+    """Merge causes and folded causes of several categories into one `other_changes` cause."""
+    members = tuple(member for group in groups for member in (group.members or (group,)))
+    return _folded("other_changes", "other", members)
 
 
 def _folded(kind: str, category: str, members: tuple[Cause, ...]) -> Cause:

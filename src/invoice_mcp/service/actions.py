@@ -37,7 +37,7 @@ from invoice_mcp.domain.payment_methods import applies_from, validate_method_cha
 from invoice_mcp.domain.policy import BillerPolicy
 from invoice_mcp.domain.principal import Principal
 from invoice_mcp.service import outputs as out
-from invoice_mcp.service.reads import balance_of, due_date_of, unpaid_issued
+from invoice_mcp.service.reads import settlement_of, unpaid_issued
 from invoice_mcp.store import repository as repo
 from invoice_mcp.store.engine import serialize_on, write_session
 from invoice_mcp.store.models import (
@@ -385,13 +385,14 @@ def _deferral_subject(
     extensions = repo.extensions_of(session, invoice.id)
     paid = sum(p.amount_minor for p in repo.payments_of(session, invoice.id))
     credited = repo.credited_minor_by_invoice(session, invoice.customer_id, [invoice.id]).get(invoice.id, 0)
+    settlement = settlement_of(invoice, paid, credited, extensions[-1] if extensions else None, ctx.today)
     since = ctx.now - dt.timedelta(days=365)
     return DeferralSubject(
         invoice_number=invoice.invoice_number,
         stored_status=invoice.status,
         kind=invoice.kind,
-        due_date=due_date_of(invoice, extensions[-1] if extensions else None),
-        balance_minor=balance_of(invoice, paid, credited),
+        due_date=settlement.due_date,
+        balance_minor=settlement.balance_minor,
         currency=invoice.currency,
         extensions_on_invoice=len(extensions),
         extensions_last_12_months=repo.count_extensions_since(session, customer, since),

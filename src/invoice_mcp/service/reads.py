@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -191,6 +192,22 @@ def balance_of(invoice: Invoice, paid: int, credited: int) -> int:
     return invoice.total_minor - paid - credited
 
 
+class Settlement(NamedTuple):
+    """Where an invoice stands on a given day: its current due date, status and balance."""
+
+    due_date: dt.date
+    status: str
+    balance_minor: int
+
+
+def settlement_of(
+    invoice: Invoice, paid: int, credited: int, latest_extension: PaymentExtension | None, today: dt.date
+) -> Settlement:
+    """Return the invoice's settlement from what was paid and credited and its latest extension."""
+    due = due_date_of(invoice, latest_extension)
+    return Settlement(due, _status(invoice, paid, credited, due, today), balance_of(invoice, paid, credited))
+
+
 def _summary(
     invoice: Invoice,
     paid: int,
@@ -199,9 +216,7 @@ def _summary(
     today: dt.date,
     locale: Locale,
 ) -> out.InvoiceSummary:
-    due = due_date_of(invoice, extension)
-    status = _status(invoice, paid, credited, due, today)
-    balance = balance_of(invoice, paid, credited)
+    due, status, balance = settlement_of(invoice, paid, credited, extension, today)
     return out.InvoiceSummary(
         invoice_number=invoice.invoice_number,
         kind=invoice.kind,  # type: ignore[arg-type]
@@ -304,9 +319,9 @@ def get_invoice(
             credited_number = original.invoice_number if original else None
         paid = sum(p.amount_minor for p in payments)
         credited = -sum(note.total_minor for note in credited_by)
-        due = due_date_of(invoice, extensions[-1] if extensions else None)
-        status = _status(invoice, paid, credited, due, today)
-        balance = balance_of(invoice, paid, credited)
+        due, status, balance = settlement_of(
+            invoice, paid, credited, extensions[-1] if extensions else None, today
+        )
         currency = invoice.currency
         vat: dict[int, tuple[int, int]] = {}
         for line in lines:
@@ -440,9 +455,9 @@ def explain_amount(
         credited = repo.credited_minor_by_invoice(session, invoice.customer_id, [invoice.id]).get(
             invoice.id, 0
         )
-        due = due_date_of(invoice, extensions[-1] if extensions else None)
-        status = _status(invoice, paid, credited, due, today)
-        balance = balance_of(invoice, paid, credited)
+        due, status, balance = settlement_of(
+            invoice, paid, credited, extensions[-1] if extensions else None, today
+        )
     currency = invoice.currency
     return out.ExplanationOut(
         invoice_number=invoice.invoice_number,
@@ -544,11 +559,12 @@ def unpaid_issued(
     extensions = repo.latest_extension_by_invoice(session, ids)
     issued = []
     for invoice in recent:
-        balance = balance_of(invoice, paid.get(invoice.id or 0, 0), credited.get(invoice.id or 0, 0))
+        key = invoice.id or 0
+        due, _, balance = settlement_of(
+            invoice, paid.get(key, 0), credited.get(key, 0), extensions.get(key), today
+        )
         if invoice.kind != "invoice" or invoice.status == "written_off" or balance <= 0:
             continue
-        extension = extensions.get(invoice.id or 0)
-        due = due_date_of(invoice, extension)
         instructions = payment_instructions(invoice, biller, balance, due, locale, today)
         issued.append(
             out.IssuedInvoiceOut(
