@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import bindparam, text
 
-from invoice_mcp.domain.identifiers import luhn_check_digit
 from invoice_mcp.store.engine import make_engine
+from tests.crash_servers import AUTOGIRO_CHANGE, serve_argv
 from tests.hostile.stdio_peer import PROTOCOL_VERSION, encode, seed_demo_store
 
 pytestmark = pytest.mark.slow
@@ -32,27 +32,8 @@ pytestmark = pytest.mark.slow
 KILLS = 200
 NEW_CALLS_PER_ROUND = 4
 SEED = 20261205
-HOLDER = "19840317" + "123" + luhn_check_digit("840317123")
 ZYGOTE = Path(__file__).with_name("zygote.py")
 DEFERRABLE_INVOICE = "NV-2026-0031745"
-
-
-def serve_argv(url: str, policy: Path) -> list[str]:
-    return [
-        "--log-level",
-        "ERROR",
-        "serve",
-        "--database-url",
-        url,
-        "--biller",
-        "nordvag",
-        "--customer",
-        "100234",
-        "--today",
-        "2026-12-04",
-        "--policy",
-        str(policy),
-    ]
 
 
 def handshake_frames() -> list[dict]:
@@ -86,15 +67,7 @@ def call_frame(key: str) -> dict:
     if key.startswith("defer-"):
         name, arguments = "grant_deferral", {"invoice_number": DEFERRABLE_INVOICE, "days": 14}
     else:
-        name = "change_payment_method"
-        arguments = {
-            "method": "autogiro",
-            "details": {
-                "clearing_number": "6789",
-                "account_number": "123456789",
-                "account_holder_identity_number": HOLDER,
-            },
-        }
+        name, arguments = "change_payment_method", AUTOGIRO_CHANGE
     return {
         "jsonrpc": "2.0",
         "id": key,

@@ -11,37 +11,19 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session, func, select
 
-from invoice_mcp.domain.identifiers import luhn_check_digit
 from invoice_mcp.store.engine import make_engine
 from invoice_mcp.store.models import AuditEvent, IdempotencyRecord, PaymentMethod
+from tests.crash_servers import AUTOGIRO_CHANGE, serve_argv
 
 pytestmark = pytest.mark.slow
 
-HOLDER = "19840317" + "123" + luhn_check_digit("840317123")
 CALLS = 150
 KILLS = 5
 
 
 def start_server(url, policy_path):
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "invoice_mcp",
-            "--log-level",
-            "ERROR",
-            "serve",
-            "--database-url",
-            url,
-            "--biller",
-            "nordvag",
-            "--customer",
-            "100234",
-            "--today",
-            "2026-12-04",
-            "--policy",
-            str(policy_path),
-        ],
+        [sys.executable, "-m", "invoice_mcp", *serve_argv(url, policy_path)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -68,15 +50,7 @@ def frames(keys):
             "method": "tools/call",
             "params": {
                 "name": "change_payment_method",
-                "arguments": {
-                    "method": "autogiro",
-                    "details": {
-                        "clearing_number": "6789",
-                        "account_number": "123456789",
-                        "account_holder_identity_number": HOLDER,
-                    },
-                    "idempotency_key": key,
-                },
+                "arguments": {**AUTOGIRO_CHANGE, "idempotency_key": key},
             },
         }
 
