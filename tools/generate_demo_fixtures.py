@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Any
 
 import holidays
-from stdnum import luhn
+
+from invoice_mcp.domain.identifiers import luhn_check_digit
 
 REFERENCE_DATE = dt.date(2026, 12, 4)
 FIRST_ISSUE_MONTH = dt.date(2025, 11, 1)
@@ -114,13 +115,13 @@ def issue_months() -> list[dt.date]:
 
 
 def with_luhn_digit(digits: str) -> str:
-    return digits + luhn.calc_check_digit(digits)
+    return digits + luhn_check_digit(digits)
 
 
 def personal_identity_number(birth_date: dt.date, birth_number: str) -> str:
     """Build a personnummer YYYYMMDD-NNNN whose Luhn digit covers YYMMDD and the birth number."""
     body = birth_date.strftime("%y%m%d") + birth_number
-    return f"{birth_date:%Y%m%d}-{birth_number}{luhn.calc_check_digit(body)}"
+    return f"{birth_date:%Y%m%d}-{birth_number}{luhn_check_digit(body)}"
 
 
 def organisation_number(first_nine_digits: str) -> str:

@@ -49,7 +49,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from stdnum import luhn
+from invoice_mcp.domain.identifiers import luhn_check_digit
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DIRECTORY = Path("/tmp/invoice-mcp-bench")
@@ -185,7 +185,7 @@ def vat_of(net: int, rate_basis_points: int = VAT_STANDARD) -> int:
 
 
 def with_luhn(digits: str) -> str:
-    return digits + luhn.calc_check_digit(digits)
+    return digits + luhn_check_digit(digits)
 
 
 def issue_months(count: int) -> list[dt.date]:
