@@ -1,9 +1,9 @@
 """Shorten the JSON schemas that pydantic generates, without changing what they accept.
 
 Clients put the tools' input schemas, and some clients the output schemas too, into the
-model's context, so the parts that add bytes and no meaning go: titles derived from field
-names, `default: null` on optional fields, `additionalProperties: true` (the JSON Schema
-default), and `anyOf: [X, {"type": "null"}]`, which becomes `X` with "null" added to its type.
+model's context. So the parts that add bytes and no meaning go: titles derived from field
+names, `default: null` on optional fields and `additionalProperties: true` (the JSON Schema
+default). `anyOf: [X, {"type": "null"}]` becomes `X` with "null" added to its type.
 """
 
 from __future__ import annotations
