@@ -43,9 +43,7 @@ from invoice_mcp.store.engine import serialize_on, write_session
 from invoice_mcp.store.models import (
     ActionQuote,
     AuditEvent,
-    Customer,
     IdempotencyRecord,
-    Invoice,
     PaymentExtension,
     PaymentMethod,
 )
@@ -104,7 +102,7 @@ def _audit(
     *,
     action: str,
     outcome: str,
-    customer: Customer | None,
+    customer: repo.CustomerRow | None,
     invoice_id: int | None,
     parameters: dict[str, Any],
     code: str | None = None,
@@ -196,8 +194,8 @@ def _run_action(
     confirmation_token: str | None,
     idempotency_key: str | None,
     model: type[ResultT],
-    quote: Callable[[Session, Customer], tuple[int | None, ResultT]],
-    apply: Callable[[Session, Customer, dict[str, Any]], tuple[int | None, ResultT]],
+    quote: Callable[[Session, repo.CustomerRow], tuple[int | None, ResultT]],
+    apply: Callable[[Session, repo.CustomerRow, dict[str, Any]], tuple[int | None, ResultT]],
 ) -> ResultT:
     """Drive the quote/confirm/apply cycle of one action. `quote` and `apply` hold its rules."""
     _check_key(idempotency_key)
@@ -252,7 +250,7 @@ def _quote(
     action: str,
     params_hash: str,
     audit_parameters: dict[str, Any],
-    quote: Callable[[Session, Customer], tuple[int | None, ResultT]],
+    quote: Callable[[Session, repo.CustomerRow], tuple[int | None, ResultT]],
 ) -> ResultT:
     token = "ct_" + secrets.token_urlsafe(24)
     expires_at = ctx.now + dt.timedelta(minutes=ctx.policy.confirmation.token_ttl_minutes)
@@ -324,7 +322,7 @@ def _apply(
     token: str | None,
     keys: list[str],
     idempotency_key: str | None,
-    apply: Callable[[Session, Customer, dict[str, Any]], tuple[int | None, ResultT]],
+    apply: Callable[[Session, repo.CustomerRow, dict[str, Any]], tuple[int | None, ResultT]],
     model: type[ResultT],
 ) -> ResultT:
     with write_session(ctx.engine) as session:
@@ -379,7 +377,7 @@ def _apply(
 
 
 def _deferral_subject(
-    session: Session, ctx: ActionContext, customer: Customer, invoice: Invoice
+    session: Session, ctx: ActionContext, customer: repo.CustomerRow, invoice: repo.InvoiceRow
 ) -> DeferralSubject:
     assert invoice.id is not None
     extensions = repo.extensions_of(session, invoice.id)
@@ -464,18 +462,20 @@ def grant_deferral(
     if ctx.principal.kind == "operator" and ctx.customer_number is not None:
         parameters["customer_number"] = ctx.customer_number
 
-    def evaluate(session: Session, customer: Customer, *, lock: bool) -> tuple[Invoice, DeferralQuote]:
+    def evaluate(
+        session: Session, customer: repo.CustomerRow, *, lock: bool
+    ) -> tuple[repo.InvoiceRow, DeferralQuote]:
         invoice = repo.invoice_by_number(session, customer, invoice_number, for_update=lock)
         subject = _deferral_subject(session, ctx, customer, invoice)
         return invoice, quote_deferral(subject, days, ctx.policy.deferral, ctx.today)
 
-    def quote(session: Session, customer: Customer) -> tuple[int | None, out.DeferralOut]:
+    def quote(session: Session, customer: repo.CustomerRow) -> tuple[int | None, out.DeferralOut]:
         invoice, terms = evaluate(session, customer, lock=False)
         lang = texts.pick_locale(ctx.locale, fallback=texts.pick_locale(customer.locale))
         return invoice.id, _deferral_out(terms, "needs_confirmation", lang)
 
     def apply(
-        session: Session, customer: Customer, quoted: dict[str, Any]
+        session: Session, customer: repo.CustomerRow, quoted: dict[str, Any]
     ) -> tuple[int | None, out.DeferralOut]:
         invoice, terms = evaluate(session, customer, lock=True)
         if quoted and quoted.get("new_due_date") != terms.new_due_date.isoformat():
@@ -529,7 +529,9 @@ def change_payment_method(
     if ctx.principal.kind == "operator" and ctx.customer_number is not None:
         raw_parameters["customer_number"] = ctx.customer_number
 
-    def evaluate(session: Session, customer: Customer) -> tuple[out.PaymentMethodChangeOut, dict[str, Any]]:
+    def evaluate(
+        session: Session, customer: repo.CustomerRow
+    ) -> tuple[out.PaymentMethodChangeOut, dict[str, Any]]:
         lang = texts.pick_locale(ctx.locale, fallback=texts.pick_locale(customer.locale))
         current = repo.active_payment_method(session, customer)
         biller = repo.biller_by_id(session, customer.biller_id)
@@ -578,12 +580,12 @@ def change_payment_method(
         )
         return result, validated.details
 
-    def quote(session: Session, customer: Customer) -> tuple[int | None, out.PaymentMethodChangeOut]:
+    def quote(session: Session, customer: repo.CustomerRow) -> tuple[int | None, out.PaymentMethodChangeOut]:
         result, _ = evaluate(session, customer)
         return None, result
 
     def apply(
-        session: Session, customer: Customer, quoted: dict[str, Any]
+        session: Session, customer: repo.CustomerRow, quoted: dict[str, Any]
     ) -> tuple[int | None, out.PaymentMethodChangeOut]:
         result, stored_details = evaluate(session, customer)
         assert customer.id is not None

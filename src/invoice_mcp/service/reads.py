@@ -30,7 +30,7 @@ from invoice_mcp.domain.principal import Principal
 from invoice_mcp.domain.texts import Locale
 from invoice_mcp.service import outputs as out
 from invoice_mcp.store import repository as repo
-from invoice_mcp.store.models import Biller, Customer, Invoice, PaymentExtension, PaymentMethod
+from invoice_mcp.store.models import Biller, Invoice, PaymentMethod
 
 MAX_PAGE_SIZE = 50
 # The store's column lengths, which returned invoice text never exceeds either.
@@ -45,7 +45,7 @@ STATUS_FILTERS: dict[str, tuple[str, ...]] = {"overdue": ("overdue", "reminded",
 UNPAID_FILTER = "unpaid"
 
 
-def _locale(customer: Customer, requested: str | None) -> Locale:
+def _locale(customer: repo.CustomerRow, requested: str | None) -> Locale:
     return texts.pick_locale(requested, fallback=texts.pick_locale(customer.locale))
 
 
@@ -61,7 +61,7 @@ def customer_locale(engine: Engine, principal: Principal) -> Locale:
     return texts.pick_locale(customer.locale)
 
 
-def _customer_ref(customer: Customer, locale: str) -> out.CustomerRef:
+def _customer_ref(customer: repo.CustomerRow, locale: str) -> out.CustomerRef:
     return out.CustomerRef(
         customer_number=customer.customer_number,
         name=texts.invoice_text(customer.name, CUSTOMER_NAME_MAX),
@@ -69,7 +69,7 @@ def _customer_ref(customer: Customer, locale: str) -> out.CustomerRef:
     )
 
 
-def _status(invoice: Invoice, paid: int, credited: int, due_date: dt.date, today: dt.date) -> str:
+def _status(invoice: repo.InvoiceRow, paid: int, credited: int, due_date: dt.date, today: dt.date) -> str:
     if invoice.kind == "credit_note":
         # A credit note is settled by taking it off the invoice it credits; it is never overdue.
         return invoice.status
@@ -80,7 +80,7 @@ def _status(invoice: Invoice, paid: int, credited: int, due_date: dt.date, today
     return status
 
 
-def encode_cursor(invoice: Invoice) -> str:
+def encode_cursor(invoice: repo.InvoiceRow) -> str:
     raw = f"{invoice.issue_date.isoformat()}|{invoice.id}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -179,12 +179,12 @@ def _matches(summary: out.InvoiceSummary, status: str | None) -> bool:
     return summary.status in STATUS_FILTERS.get(status, (status,))
 
 
-def due_date_of(invoice: Invoice, latest_extension: PaymentExtension | None) -> dt.date:
+def due_date_of(invoice: repo.InvoiceRow, latest_extension: repo.ExtensionRow | None) -> dt.date:
     """Return the invoice's current due date: the latest extension's, else the original."""
     return latest_extension.new_due_date if latest_extension else invoice.due_date
 
 
-def balance_of(invoice: Invoice, paid: int, credited: int) -> int:
+def balance_of(invoice: repo.InvoiceRow, paid: int, credited: int) -> int:
     """Return what is left to pay: nothing on a credit note (its amount comes off the invoice it
     credits) or on a paid or credited invoice, else the total minus payments and credits."""
     if invoice.kind == "credit_note" or invoice.status in ("credited", "paid"):
@@ -201,7 +201,11 @@ class Settlement(NamedTuple):
 
 
 def settlement_of(
-    invoice: Invoice, paid: int, credited: int, latest_extension: PaymentExtension | None, today: dt.date
+    invoice: repo.InvoiceRow,
+    paid: int,
+    credited: int,
+    latest_extension: repo.ExtensionRow | None,
+    today: dt.date,
 ) -> Settlement:
     """Return the invoice's settlement from what was paid and credited and its latest extension."""
     due = due_date_of(invoice, latest_extension)
@@ -209,10 +213,10 @@ def settlement_of(
 
 
 def _summary(
-    invoice: Invoice,
+    invoice: repo.InvoiceRow,
     paid: int,
     credited: int,
-    extension: PaymentExtension | None,
+    extension: repo.ExtensionRow | None,
     today: dt.date,
     locale: Locale,
 ) -> out.InvoiceSummary:
@@ -233,7 +237,7 @@ def _summary(
 
 
 def payment_instructions(
-    invoice: Invoice, biller: Biller, balance: int, due: dt.date, locale: Locale, today: dt.date
+    invoice: repo.InvoiceRow, biller: Biller, balance: int, due: dt.date, locale: Locale, today: dt.date
 ) -> out.PaymentInstructions | None:
     """Say how to pay an invoice's balance, or None when nothing is left to pay.
 
@@ -395,7 +399,7 @@ def get_invoice(
         )
 
 
-def invoice_warnings(invoice: Invoice, balance: int) -> list[str]:
+def invoice_warnings(invoice: repo.InvoiceRow, balance: int) -> list[str]:
     """Return problems with how to pay an invoice that the agent should tell the recipient."""
     warnings = []
     reference = invoice.ocr_reference
@@ -548,7 +552,7 @@ def _cause_out(cause: Cause, currency: str, locale: Locale) -> out.CauseOut:
 
 
 def unpaid_issued(
-    session: Session, customer: Customer, locale: texts.Locale, today: dt.date
+    session: Session, customer: repo.CustomerRow, locale: texts.Locale, today: dt.date
 ) -> list[out.IssuedInvoiceOut]:
     """Return the customer's unpaid invoices among the latest six, each with how to pay it."""
     biller = repo.biller_by_id(session, customer.biller_id)
