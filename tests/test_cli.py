@@ -1,6 +1,7 @@
 """The command line as an operator uses it."""
 
 import json
+import sqlite3
 
 import pytest
 
@@ -144,6 +145,30 @@ def test_db_current_without_schema_fails(tmp_path, capsys):
 
     assert main(["db", "current", "--database-url", url]) == 1
     assert "no schema" in capsys.readouterr().out
+
+
+def test_foreign_sqlite_file_keeps_journal_mode(tmp_path, capsys):
+    path = tmp_path / "other-program.db"
+    other = sqlite3.connect(path)
+    other.execute("CREATE TABLE note (body TEXT)")
+    other.close()
+
+    assert main(["db", "current", "--database-url", f"sqlite:///{path}"]) == 1
+
+    check = sqlite3.connect(path)
+    assert check.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    check.close()
+    assert not path.with_name(path.name + "-wal").exists()
+
+
+def test_new_store_uses_wal(tmp_path):
+    path = tmp_path / "store.db"
+
+    assert main(["db", "upgrade", "--database-url", f"sqlite:///{path}"]) == 0
+
+    check = sqlite3.connect(path)
+    assert check.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    check.close()
 
 
 def test_log_level_after_command(database):

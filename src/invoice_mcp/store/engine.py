@@ -93,7 +93,7 @@ def _make_sqlite_engine(url: str, *, echo: bool) -> Engine:
         # Let SQLAlchemy, not the sqlite3 module, decide when a transaction begins.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        if not in_memory:
+        if not in_memory and _is_empty_or_store(cursor):
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -105,6 +105,16 @@ def _make_sqlite_engine(url: str, *, echo: bool) -> Engine:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+def _is_empty_or_store(cursor: Any) -> bool:
+    """Tell whether an SQLite file is new or has a migrated schema.
+
+    WAL mode stays with the file after it is closed, so another program's database that
+    the schema check is about to reject keeps its journal mode.
+    """
+    tables = {row[0] for row in cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    return not tables or "alembic_version" in tables
 
 
 def is_sqlite(engine: Engine) -> bool:
