@@ -529,10 +529,10 @@ def test_summary_names_folded_cause_when_largest(locale, expected):
 @pytest.mark.parametrize(
     ("locale", "expected"),
     [
-        ("sv", "Den består av abonnemang 249,00 kr, engångsköp 199,00 kr, övrigt 79,00 kr."),
+        ("sv", "Den består av abonnemang 249,00 kr, engångsköp 199,00 kr och övrigt 79,00 kr."),
         (
             "en",
-            "It is made up of subscription SEK 249.00, one-off purchases SEK 199.00, other items SEK 79.00.",
+            "It is made up of subscription SEK 249.00, one-off purchases SEK 199.00 and other items SEK 79.00.",
         ),
     ],
 )
@@ -546,6 +546,47 @@ def test_first_invoice_summary_parts_add_up(locale, expected):
     result = explain(invoice("NV-1", "2026-11-25", lines), None)
 
     assert summarize(result, locale).endswith(expected)
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [
+        ("sv", "Den består av abonnemang 249,00 kr och förbrukning 50,00 kr, minus rabatt 32,00 kr."),
+        ("en", "It is made up of subscription SEK 249.00 and usage SEK 50.00, less discounts SEK 32.00."),
+    ],
+)
+def test_first_invoice_summary_deducts_discount(locale, expected):
+    lines = [PLAN, line(2, "usage", "CALLS", 5000), line(3, "discount", "WELCOME", -3200)]
+    result = explain(invoice("NV-1", "2026-11-25", lines), None)
+
+    summary = summarize(result, locale)
+
+    assert summary.endswith(expected)
+    assert "-" not in summary.split(". ")[-1]
+
+
+def test_first_invoice_summary_sums_several_deductions():
+    lines = [
+        PLAN,
+        line(2, "discount", "WELCOME", -3200),
+        line(3, "credit", "GOODWILL", -1000, vat_rate=0),
+    ]
+    result = explain(invoice("NV-1", "2026-11-25", lines), None)
+
+    assert summarize(result, "sv").endswith("Den består av abonnemang 249,00 kr, minus avdrag 42,00 kr.")
+    assert summarize(result, "en").endswith(
+        "It is made up of subscription SEK 249.00, less deductions SEK 42.00."
+    )
+
+
+def test_credit_note_summary_adds_part_of_other_sign():
+    lines = [line(1, "subscription", "PLAN-20GB", -24900), line(2, "fee", "PAPER-FEE", 2900, vat_rate=0)]
+    note = invoice("KR-1", "2026-11-30", lines, kind="credit_note")
+    result = explain(note, None, None, "credit_note")
+
+    summary = summarize(result, "sv")
+
+    assert summary.endswith("Den består av abonnemang -249,00 kr, plus avgifter 29,00 kr.")
 
 
 @pytest.mark.parametrize("kind", ["previous", "typical"])

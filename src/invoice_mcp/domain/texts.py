@@ -415,19 +415,44 @@ def _credited_sentence(credited_minor: int, balance_minor: int, currency: str, l
 COMPOSITION_PARTS_NAMED = 3
 
 
+def _composition_text(
+    composition: Sequence[tuple[str, int]], total_minor: int, currency: str, locale: Locale
+) -> str:
+    """Write what an invoice is made up of: "abonnemang 249,00 kr och samtal 50,00 kr, minus rabatt 32,00 kr".
+
+    Parts with the sign of the total are named, the largest first, with the rest summed as
+    other items. Parts of the other sign, such as a discount on an invoice, follow as one
+    sum, so that no part reads as a negative amount of "other items".
+    """
+    sign = -1 if total_minor < 0 else 1
+    named = [(category, amount) for category, amount in composition if amount * sign > 0]
+    deducted = [(category, amount) for category, amount in composition if amount * sign < 0]
+    if len(named) > COMPOSITION_PARTS_NAMED:
+        # Name the largest categories and sum the rest, so that the parts add up to the total.
+        kept = COMPOSITION_PARTS_NAMED - 1
+        named = [*named[:kept], ("other", sum(amount for _, amount in named[kept:]))]
+    other_label = "övrigt" if locale == "sv" else "other items"
+    words = [
+        f"{CATEGORY_LABELS[locale].get(category, other_label)} {format_money(amount, currency, locale)}"
+        for category, amount in named
+    ]
+    text = joined_list(words, locale) if words else ""
+    if deducted:
+        amount = format_money(abs(sum(amount for _, amount in deducted)), currency, locale)
+        if len(deducted) == 1:
+            label = CATEGORY_LABELS[locale].get(deducted[0][0], other_label)
+        else:
+            label = "avdrag" if locale == "sv" else "deductions"
+        # A credit note's parts are negative, so a part of the other sign adds to it.
+        joiner = "plus" if sign < 0 else ("minus" if locale == "sv" else "less")
+        text = f"{text}, {joiner} {label} {amount}" if text else f"{label} {amount}"
+    return text
+
+
 def _summarize_without_baseline(explanation: Explanation, total: str, locale: Locale) -> str:
     invoice = explanation.invoice
     currency = invoice.currency
-    parts = list(explanation.composition)
-    if len(parts) > COMPOSITION_PARTS_NAMED:
-        # Name the largest categories and sum the rest, so that the parts add up to the total.
-        named = COMPOSITION_PARTS_NAMED - 1
-        parts = [*parts[:named], ("other", sum(amount for _, amount in parts[named:]))]
-    other_label = "övrigt" if locale == "sv" else "other items"
-    top = ", ".join(
-        f"{CATEGORY_LABELS[locale].get(cat, other_label)} {format_money(amount, currency, locale)}"
-        for cat, amount in parts
-    )
+    top = _composition_text(explanation.composition, invoice.total_minor, currency, locale)
     reason = explanation.no_baseline_reason
     number = invoice.invoice_number
     credited = invoice.credited_invoice_number
