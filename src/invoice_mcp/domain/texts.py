@@ -429,8 +429,8 @@ def _composition_text(
     deducted = [(category, amount) for category, amount in composition if amount * sign < 0]
     if len(named) > COMPOSITION_PARTS_NAMED:
         # Name the largest categories and sum the rest, so that the parts add up to the total.
-        kept = COMPOSITION_PARTS_NAMED - 1
-        named = [*named[:kept], ("other", sum(amount for _, amount in named[kept:]))]
+        largest = COMPOSITION_PARTS_NAMED - 1
+        named = [*named[:largest], ("other", sum(amount for _, amount in named[largest:]))]
     other_label = "övrigt" if locale == "sv" else "other items"
     words = [
         f"{CATEGORY_LABELS[locale].get(category, other_label)} {format_money(amount, currency, locale)}"
@@ -444,7 +444,12 @@ def _composition_text(
         else:
             label = "avdrag" if locale == "sv" else "deductions"
         # A credit note's parts are negative, so a part of the other sign adds to it.
-        joiner = "plus" if sign < 0 else ("minus" if locale == "sv" else "less")
+        if sign < 0:
+            joiner = "plus"
+        elif locale == "sv":
+            joiner = "minus"
+        else:
+            joiner = "less"
         text = f"{text}, {joiner} {label} {amount}" if text else f"{label} {amount}"
     return text
 
