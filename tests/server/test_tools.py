@@ -197,6 +197,17 @@ async def test_grant_deferral_too_many_days_names_limit(demo_server):
     assert "45" in refusal(result)["message"]
 
 
+@pytest.mark.parametrize("days", [400, 10**30])
+async def test_grant_deferral_far_beyond_limit_names_limit(demo_server, days):
+    async with Client(demo_server) as client:
+        number = await latest_invoice_number(client)
+        result = await client.call_tool("grant_deferral", {"invoice_number": number, "days": days})
+
+    assert result.is_error
+    assert refusal(result)["code"] == "too_many_days"
+    assert refusal(result)["limit"] == 30
+
+
 async def test_grant_deferral_refused_after_reminder(demo_engine):
     maria = Principal(kind="customer", biller_id="alvkraft", customer_number="5001234")
     async with Client(build_server(make_settings(demo_engine, principal=maria))) as client:

@@ -523,7 +523,13 @@ def build_server(
     def grant_deferral(
         invoice_number: InvoiceNumberArg,
         days: Annotated[
-            int, Field(strict=True, ge=1, le=365, description="Calendar days to add to the current due date")
+            # No upper bound here: the biller's policy sets it, and its refusal names the limit.
+            int,
+            Field(
+                strict=True,
+                ge=1,
+                description="Calendar days to add to the current due date, up to the biller's limit (often 30)",
+            ),
         ],
         confirmation_token: ConfirmationArg = None,
         idempotency_key: IdempotencyArg = None,
