@@ -56,7 +56,10 @@ def test_quote_states_interest_from_policy():
         pytest.param({"stored_status": "reminded"}, "invoice_reminded", id="reminded"),
         pytest.param({"stored_status": "collection"}, "invoice_reminded", id="collection"),
         pytest.param({"stored_status": "paid", "balance_minor": 0}, "invoice_paid", id="paid"),
-        pytest.param({"stored_status": "credited"}, "invoice_not_eligible", id="credited"),
+        pytest.param({"stored_status": "credited"}, "invoice_credited", id="credited"),
+        pytest.param(
+            {"balance_minor": 0, "credited_minor": 41_200}, "invoice_credited", id="credited-in-full"
+        ),
         pytest.param({"kind": "credit_note"}, "not_an_invoice", id="credit-note"),
         pytest.param({"due_date": dt.date(2026, 12, 1)}, "past_due_date", id="past-due"),
         pytest.param({"extensions_on_invoice": 1}, "already_deferred", id="once-per-invoice"),

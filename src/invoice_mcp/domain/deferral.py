@@ -24,6 +24,8 @@ class DeferralSubject:
     currency: str
     extensions_on_invoice: int
     extensions_last_12_months: int
+    # What credit notes took off the invoice, as a positive number of minor units.
+    credited_minor: int = 0
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,12 @@ def _check_eligible(subject: DeferralSubject, policy: DeferralPolicy, today: dt.
             status=subject.stored_status,
             alternative="contact_customer_service",
         )
-    if subject.balance_minor <= 0 or subject.stored_status == "paid":
+    if subject.balance_minor <= 0 or subject.stored_status in ("paid", "credited"):
+        if subject.stored_status == "credited" or subject.credited_minor > 0:
+            raise RefusedError(
+                f"invoice {number} is settled by a credit note; there is nothing to defer",
+                code="invoice_credited",
+            )
         raise RefusedError(
             f"invoice {number} is already paid; there is nothing to defer", code="invoice_paid"
         )

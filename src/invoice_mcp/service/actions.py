@@ -394,6 +394,7 @@ def _deferral_subject(
         currency=invoice.currency,
         extensions_on_invoice=len(extensions),
         extensions_last_12_months=repo.count_extensions_since(session, customer, since),
+        credited_minor=credited,
     )
 
 
