@@ -128,6 +128,49 @@ def test_method_not_offered_is_refused():
     assert caught.value.code == "method_not_offered"
 
 
+def test_same_autogiro_account_is_refused():
+    details = {
+        "clearing_number": "6789",
+        "account_number": "123 456 789",
+        "account_holder_identity_number": HOLDER,
+    }
+    active = validate("autogiro", details).details
+
+    with pytest.raises(RefusedError) as caught:
+        validate_method_change(
+            "autogiro",
+            details,
+            policy=POLICY,
+            current_kind="autogiro",
+            current_details=active,
+            customer_kind="consumer",
+            today=TODAY,
+        )
+
+    assert caught.value.code == "method_unchanged"
+
+
+def test_other_autogiro_account_is_a_change():
+    details = {
+        "clearing_number": "6789",
+        "account_number": "123 456 789",
+        "account_holder_identity_number": HOLDER,
+    }
+    active = {**validate("autogiro", details).details, "account_number": "987654321"}
+
+    method = validate_method_change(
+        "autogiro",
+        details,
+        policy=POLICY,
+        current_kind="autogiro",
+        current_details=active,
+        customer_kind="consumer",
+        today=TODAY,
+    )
+
+    assert method.status == "pending_signature"
+
+
 def test_same_method_is_refused():
     with pytest.raises(RefusedError) as caught:
         validate("paper", {}, current="paper")

@@ -203,6 +203,17 @@ def test_mandate_activation_supersedes_old_method(demo_engine):
     assert actors == ["operator:nordvag/backoffice"]
 
 
+def test_autogiro_again_on_active_account_is_unchanged(demo_engine):
+    ctx = context(demo_engine, policy=BillerPolicy(confirmation=ConfirmationPolicy(required=False)))
+    actions.change_payment_method(ctx, "autogiro", AUTOGIRO)
+    operator = Principal(kind="operator", biller_id="nordvag", operator_id="backoffice")
+    actions.activate_autogiro_mandate(demo_engine, operator, "100234", NOW)
+
+    error = error_of(lambda: actions.change_payment_method(context(demo_engine), "autogiro", AUTOGIRO))
+
+    assert error.code == "method_unchanged"
+
+
 def test_mandate_activation_without_pending_is_not_found(demo_engine):
     operator = Principal(kind="operator", biller_id="nordvag", operator_id="backoffice")
 
