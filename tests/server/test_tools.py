@@ -452,3 +452,31 @@ async def test_bad_date_is_shown_and_other_problems_named(demo_server):
     message = refusal(two)["message"]
     assert message.endswith("(and 1 more problem: details.account_number)")
     assert "123456789" not in message
+
+
+async def test_misspelt_argument_is_refused(demo_server):
+    async with Client(demo_server) as client:
+        result = await client.call_tool("list_invoices", {"stauts": "unpaid"})
+
+    assert result.is_error
+    assert refusal(result)["code"] == "unknown_argument"
+    assert refusal(result)["argument"] == "stauts"
+    assert "status" in refusal(result)["message"]
+
+
+async def test_argument_name_with_digits_is_not_shown(demo_server):
+    async with Client(demo_server) as client:
+        number = await latest_invoice_number(client)
+        result = await client.call_tool("get_invoice", {"invoice_number": number, "19840317-2482": "x"})
+
+    assert result.is_error
+    assert refusal(result)["code"] == "unknown_argument"
+    assert "19840317" not in result.content[0].text
+
+
+async def test_tool_descriptions_have_no_wrapping_indent(demo_server):
+    async with Client(demo_server) as client:
+        tools = (await client.list_tools()).tools
+
+    for tool in tools:
+        assert "\n " not in tool.description, tool.name

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import inspect
 import json
 import logging
 import re
 import threading
 import unicodedata
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -270,6 +271,30 @@ def argument_error(tool: str, error: ValidationError) -> InvalidFieldError:
     return InvalidFieldError(field, shown, allowed, code="invalid_argument")
 
 
+def unknown_argument_error(tool: str, unknown: list[str], known: Sequence[str]) -> BillingError:
+    """Build the refusal of arguments a tool does not take: it names the first and lists the tool's arguments."""
+    name = unknown[0]
+    # A name is shown only when it looks like one: a confused caller may put data in a name.
+    looks_like_name = re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]{0,39}", name) and not re.search(r"\d{4}", name)
+    shown_name = name if looks_like_name else "(not shown)"
+    others = f" (and {len(unknown) - 1} more)" if len(unknown) > 1 else ""
+    return BillingError(
+        f"unknown argument '{shown_name}'{others}: {tool} takes {', '.join(known) or 'no arguments'}",
+        code="unknown_argument",
+        # Not `field`, which always names one of the tool's arguments.
+        argument=shown_name,
+        allowed=", ".join(known),
+    )
+
+
+def _unwrapped(description: str | None) -> str | None:
+    """Join a docstring's wrapped lines, keeping blank-line paragraph breaks."""
+    if description is None:
+        return None
+    paragraphs = inspect.cleandoc(description).split("\n\n")
+    return "\n\n".join(" ".join(paragraph.split()) for paragraph in paragraphs)
+
+
 def _allowed_text(error: Any) -> str:
     """Say what a failed constraint allows, in characters for text rather than pydantic's "items"."""
     context = error.get("ctx") or {}
@@ -295,6 +320,7 @@ class InvoiceServer(MCPServer):
         self._locale_for_errors = locale_for_errors
         self._output_schemas = output_schemas
         self._listed_tools: list[MCPTool] | None = None
+        self._argument_names_by_tool: dict[str, tuple[str, ...]] = {}
 
     async def list_tools(self) -> list[MCPTool]:
         """List the tools with compacted input schemas, and without output schemas when the
@@ -304,6 +330,7 @@ class InvoiceServer(MCPServer):
             self._listed_tools = [
                 tool.model_copy(
                     update={
+                        "description": _unwrapped(tool.description),
                         "input_schema": compact_schema(copy.deepcopy(tool.input_schema)),
                         "output_schema": tool.output_schema if self._output_schemas else None,
                     }
@@ -312,9 +339,28 @@ class InvoiceServer(MCPServer):
             ]
         return self._listed_tools
 
+    def _argument_names(self, tool: str) -> tuple[str, ...] | None:
+        """Return the names of a tool's arguments, or None for a tool that does not exist."""
+        if tool not in self._argument_names_by_tool:
+            registered = self._tool_manager.get_tool(tool)
+            if registered is None:
+                return None
+            self._argument_names_by_tool[tool] = tuple(registered.parameters.get("properties", {}))
+        return self._argument_names_by_tool[tool]
+
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
     ) -> CallToolResult | InputRequiredResult:
+        known = self._argument_names(name)
+        unknown = [key for key in arguments if known is not None and key not in known]
+        if unknown:
+            # The SDK drops arguments it does not know, so a misspelt filter would be ignored.
+            logger.info("tool=%s outcome=unknown_argument count=%d", name, len(unknown))
+            locale = texts.pick_locale(
+                arguments.get("locale") if isinstance(arguments.get("locale"), str) else None,
+                fallback=self._locale_for_errors(),
+            )
+            return error_result(unknown_argument_error(name, unknown, known or ()), locale)
         try:
             return await super().call_tool(name, arguments, context)
         except ToolError as exc:
