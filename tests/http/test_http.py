@@ -72,6 +72,21 @@ def test_read_token_cannot_act(http_server):
     assert read.status_code == 200
 
 
+async def test_read_token_is_offered_read_tools_only(http_server):
+    read_only = make_token(
+        http_server.database_url, "--biller", "nordvag", "--customer", "100234", "--scope", "read"
+    )
+    full = make_token(http_server.database_url, "--biller", "nordvag", "--customer", "100234")
+
+    async with http_client(http_server, read_only, "auto") as client:
+        offered = {tool.name for tool in (await client.list_tools()).tools}
+    async with http_client(http_server, full, "auto") as client:
+        offered_with_act = {tool.name for tool in (await client.list_tools()).tools}
+
+    assert offered == {"list_invoices", "get_invoice", "explain_amount"}
+    assert {"grant_deferral", "change_payment_method"} <= offered_with_act
+
+
 def test_act_only_token_cannot_read(http_server):
     token = make_token(
         http_server.database_url, "--biller", "nordvag", "--customer", "100234", "--scope", "act"

@@ -287,6 +287,14 @@ def unknown_argument_error(tool: str, unknown: list[str], known: Sequence[str]) 
     )
 
 
+def _may_act() -> bool:
+    """Tell whether the HTTP request's access token has the `act` scope that write tools need."""
+    from mcp.server.auth.middleware.auth_context import get_access_token
+
+    access = get_access_token()
+    return access is None or "act" in access.scopes
+
+
 def _unwrapped(description: str | None) -> str | None:
     """Join a docstring's wrapped lines, keeping blank-line paragraph breaks."""
     if description is None:
@@ -336,6 +344,11 @@ class InvoiceServer(MCPServer):
                     }
                 )
                 for tool in tools
+            ]
+        if self.settings.auth is not None and not _may_act():
+            # A read-only token would only get 403 from a write tool, so it is not offered one.
+            return [
+                tool for tool in self._listed_tools if tool.annotations and tool.annotations.read_only_hint
             ]
         return self._listed_tools
 
