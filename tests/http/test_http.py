@@ -161,6 +161,7 @@ async def test_operator_must_name_a_customer_of_its_biller(http_server):
         missing = await client.call_tool("list_invoices", {"customer_number": "999999"})
 
     assert refusal(unnamed)["code"] == "customer_required"
+    assert refusal(unnamed)["reason"] == "Ange kundnumret för den kund det gäller."
     assert own.structured_content["customer"]["customer_number"] == "5001234"
     assert refusal(other_biller)["code"] == refusal(missing)["code"] == "customer_not_found"
     assert refusal(other_biller)["message"].replace("100234", "N") == refusal(missing)["message"].replace(

@@ -522,6 +522,7 @@ _REFUSAL_REASONS: dict[str, dict[str, str]] = {
     "sv": {
         "invoice_not_found": "Vi hittar ingen sådan faktura för dig.",
         "customer_not_found": "Vi hittar inte kunden.",
+        "customer_required": "Ange kundnumret för den kund det gäller.",
         "invoice_reminded": "Fakturan har redan gått till påminnelse, så anstånd går inte längre att få. Kontakta kundtjänst.",
         "invoice_paid": "Fakturan är redan betald.",
         "invoice_credited": "Fakturan är krediterad, så det finns inget kvar att betala.",
@@ -553,6 +554,7 @@ _REFUSAL_REASONS: dict[str, dict[str, str]] = {
     "en": {
         "invoice_not_found": "We cannot find that invoice for you.",
         "customer_not_found": "We cannot find the customer.",
+        "customer_required": "Give the customer number of the customer it is about.",
         "invoice_reminded": "A reminder has already been sent for this invoice, so an extension is no longer possible. Please contact customer service.",
         "invoice_paid": "The invoice is already paid.",
         "invoice_credited": "The invoice has been credited, so there is nothing left to pay.",
