@@ -385,6 +385,7 @@ async def test_bad_ocr_reference_warns(demo_server, demo_engine, mode):
     warnings = result.structured_content["warnings"]
     assert len(warnings) == 1
     assert "12345678" in warnings[0]
+    assert "fel kontrollsiffra" in warnings[0]
     assert [level for level, _ in messages] == ["warning"]
     assert "fails its check digit" in str(messages[0][1])
 

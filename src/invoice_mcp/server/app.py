@@ -532,20 +532,20 @@ def build_server(
         """Show one invoice: lines, VAT, payments, extensions, status and how to pay it (bankgiro and OCR)."""
         from invoice_mcp.service import reads
 
-        def read(principal: Principal) -> out.InvoiceDetail:
-            detail = reads.get_invoice(
+        return run(
+            "get_invoice",
+            invoice_number,
+            locale,
+            lambda principal: reads.get_invoice(
                 settings.engine,
                 principal,
                 invoice_number,
                 today=settings.current_date(),
                 customer_number=customer_number,
                 locale=locale,
-            )
-            for warning in detail.warnings or ():
-                send_log_warning(ctx, warning)
-            return detail
-
-        return run("get_invoice", invoice_number, locale, read)
+                on_warning=lambda warning: send_log_warning(ctx, warning),
+            ),
+        )
 
     @server.tool(annotations=READ_ONLY, meta=VIEW_META)
     def explain_amount(

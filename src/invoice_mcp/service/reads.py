@@ -306,7 +306,9 @@ def get_invoice(
     today: dt.date,
     customer_number: str | None = None,
     locale: str | None = None,
+    on_warning: Callable[[str], None] | None = None,
 ) -> out.InvoiceDetail:
+    """Show one invoice; `on_warning` gets each of its warnings in English, for a log."""
     with Session(engine) as session:
         customer = repo.customer_for(session, principal, customer_number)
         lang = _locale(customer, locale)
@@ -331,6 +333,9 @@ def get_invoice(
         for line in lines:
             net, tax = vat.get(line.vat_rate_basis_points, (0, 0))
             vat[line.vat_rate_basis_points] = (net + line.net_amount_minor, tax + line.vat_amount_minor)
+        if on_warning is not None:
+            for warning in invoice_warnings(invoice, balance, "en"):
+                on_warning(warning)
         return out.InvoiceDetail(
             invoice_number=invoice.invoice_number,
             kind=invoice.kind,  # type: ignore[arg-type]
@@ -395,19 +400,23 @@ def get_invoice(
             credited_invoice_number=credited_number,
             credited_by=[c.invoice_number for c in credited_by],
             reminder_count=invoice.reminder_count,
-            warnings=invoice_warnings(invoice, balance) or None,
+            warnings=invoice_warnings(invoice, balance, lang) or None,
         )
 
 
-def invoice_warnings(invoice: repo.InvoiceRow, balance: int) -> list[str]:
+def invoice_warnings(invoice: repo.InvoiceRow, balance: int, locale: Locale) -> list[str]:
     """Return problems with how to pay an invoice that the agent should tell the recipient."""
     warnings = []
     reference = invoice.ocr_reference
+    number = invoice.invoice_number
     if balance > 0 and reference and not (reference.isdigit() and luhn_is_valid(reference)):
         # Imported e-invoices carry whatever reference the biller wrote; many fail the check.
         warnings.append(
-            f"the OCR reference {reference} of invoice {invoice.invoice_number} fails its check digit, so a "
-            "bank may reject a payment with it; the recipient should confirm the reference with the biller"
+            f"OCR-numret {reference} på faktura {number} har fel kontrollsiffra, så banken kan neka "
+            "betalningen. Kontrollera numret med den som skickade fakturan innan du betalar."
+            if locale == "sv"
+            else f"The OCR reference {reference} of invoice {number} fails its check digit, so a bank may "
+            "reject a payment with it. Confirm the reference with the biller before paying."
         )
     return warnings
 
