@@ -234,3 +234,14 @@ def test_file_that_is_no_database_is_one_line(tmp_path, capsys):
         == "invoice-mcp: error: the database could not be read: file is not a database\n"
     )
     assert path.read_text(encoding="utf-8").startswith("this is not a database")
+
+
+@pytest.mark.parametrize("port", ["99999", "65536", "-1", "0", "eighty"])
+def test_serve_rejects_invalid_port(port, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serve", "--transport", "http", f"--port={port}"])
+
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err
+    assert f"argument --port: {port} is not a port number from 1 to 65535" in error
+    assert "Traceback" not in error

@@ -61,6 +61,18 @@ def _positive_int(value: str) -> int:
     return number
 
 
+def _port(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    # Port 0 would bind a random free port, but the log line and the OAuth metadata URLs would
+    # still name port 0.
+    if not 1 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port number from 1 to 65535")
+    return number
+
+
 AUDITED_ACTIONS = ("grant_deferral", "change_payment_method", "activate_autogiro_mandate")
 
 
@@ -85,7 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
         "bearer token (default: stdio)",
     )
     serve.add_argument("--host", default="127.0.0.1", help="http: address to bind (default: 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000, help="http: port (default: 8000)")
+    serve.add_argument(
+        "--port", type=_port, default=8000, help="http: TCP port to listen on, 1 to 65535 (default: 8000)"
+    )
     serve.add_argument(
         "--public-url",
         help="http: base URL clients use, when behind a reverse proxy (e.g. https://mcp.example.se)",
