@@ -245,3 +245,23 @@ def test_serve_rejects_invalid_port(port, capsys):
     error = capsys.readouterr().err
     assert f"argument --port: {port} is not a port number from 1 to 65535" in error
     assert "Traceback" not in error
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "expected"),
+    [
+        ("--max-request-seconds", "-5", "-5 is not a positive number of seconds"),
+        ("--max-request-seconds", "0", "0 is not a positive number of seconds"),
+        ("--max-request-seconds", "nan", "nan is not a positive number of seconds"),
+        ("--max-request-seconds", "inf", "inf is not a positive number of seconds"),
+        ("--max-request-seconds", "soon", "soon is not a positive number of seconds"),
+        ("--max-body-bytes", "0", "0 is not a positive whole number"),
+        ("--max-body-bytes", "1.5", "1.5 is not a positive whole number"),
+    ],
+)
+def test_serve_rejects_invalid_limit(option, value, expected, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serve", "--transport", "http", f"{option}={value}"])
+
+    assert exit_info.value.code == 2
+    assert f"argument {option}: {expected}" in capsys.readouterr().err

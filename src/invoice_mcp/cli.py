@@ -10,6 +10,7 @@ import argparse
 import datetime as dt
 import json
 import logging
+import math
 import os
 import sys
 from pathlib import Path
@@ -55,10 +56,24 @@ def _add_log_level_option(parser: argparse.ArgumentParser, default: str | None =
 
 
 def _positive_int(value: str) -> int:
-    number = int(value)
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
     if number < 1:
         raise argparse.ArgumentTypeError(f"{value} is not a positive whole number")
     return number
+
+
+def _positive_seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    # float() also accepts "nan" and "inf", and neither sets a time limit.
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise argparse.ArgumentTypeError(f"{value} is not a positive number of seconds")
+    return seconds
 
 
 def _port(value: str) -> int:
@@ -123,7 +138,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="http: request body limit (default: 262144)",
     )
     serve.add_argument(
-        "--max-request-seconds", type=float, default=30.0, help="http: time limit per request (default: 30)"
+        "--max-request-seconds",
+        type=_positive_seconds,
+        default=30.0,
+        help="http: time limit per request in seconds (default: 30)",
     )
     serve.add_argument(
         "--dev-principal",
