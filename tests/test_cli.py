@@ -10,8 +10,10 @@ from invoice_mcp.domain.identifiers import luhn_check_digit
 from invoice_mcp.domain.policy import BillerPolicy, ConfirmationPolicy
 from invoice_mcp.service import actions
 from invoice_mcp.store.engine import make_engine
-from tests.conftest import ANNA, DEMO_FIXTURES, DEMO_TODAY, serve_until_exit
+from invoice_mcp.store.migrate import upgrade
+from tests.conftest import ANNA, DEMO_FIXTURES, DEMO_TODAY, REPO_ROOT, serve_until_exit
 
+EINVOICES = REPO_ROOT / "fixtures" / "einvoices"
 HOLDER = "19840317" + "123" + luhn_check_digit("840317123")
 
 
@@ -265,3 +267,41 @@ def test_serve_rejects_invalid_limit(option, value, expected, capsys):
 
     assert exit_info.value.code == 2
     assert f"argument {option}: {expected}" in capsys.readouterr().err
+
+
+SCHEMA_ERROR = (
+    "invoice-mcp: error: the database schema is missing or old: run 'invoice-mcp db upgrade' first\n"
+)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        pytest.param(["token", "create", "--biller", "nordvag", "--customer", "100234"], id="token-create"),
+        pytest.param(["token", "list"], id="token-list"),
+        pytest.param(["token", "revoke", "1"], id="token-revoke"),
+        pytest.param(["audit"], id="audit"),
+        pytest.param(
+            ["activate-mandate", "--biller", "nordvag", "--customer", "100234"], id="activate-mandate"
+        ),
+        pytest.param(["seed", str(DEMO_FIXTURES)], id="seed"),
+        pytest.param(["import", str(EINVOICES)], id="import"),
+        pytest.param(["serve", "--transport", "http"], id="serve-http"),
+    ],
+)
+def test_store_command_without_schema(command, tmp_path, capsys):
+    path = tmp_path / "empty.db"
+    path.touch()
+
+    assert main([*command, "--database-url", f"sqlite:///{path}"]) == 2
+    assert capsys.readouterr().err == SCHEMA_ERROR
+
+
+def test_token_list_on_old_schema(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = make_engine(url)
+    upgrade(engine, "0002")
+    engine.dispose()
+
+    assert main(["token", "list", "--database-url", url]) == 2
+    assert capsys.readouterr().err == SCHEMA_ERROR

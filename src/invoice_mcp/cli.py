@@ -290,12 +290,17 @@ def _engine(url: str | None, *, create: bool = False):  # type: ignore[no-untype
     return make_engine(resolved)
 
 
-def _open_engine_for_serve(url: str | None):  # type: ignore[no-untyped-def]
-    """Open the store for `serve`, which needs an existing database at the newest schema."""
+def open_store(url: str | None):  # type: ignore[no-untyped-def]
+    """Open an existing store at the newest schema, as every command but `db` and `demo` needs.
+
+    Raises CommandError when the SQLite file does not exist or the schema is missing or old,
+    in place of a "no such table" error from the command's first query.
+    """
     from invoice_mcp.store.migrate import is_up_to_date
 
     engine = _engine(url)
     if not is_up_to_date(engine):
+        engine.dispose()
         raise CommandError("the database schema is missing or old: run 'invoice-mcp db upgrade' first")
     return engine
 
@@ -317,7 +322,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
     policies = load_policies(args.policy)
     if args.transport == "http":
-        return _serve_http(args, _open_engine_for_serve(args.database_url), policies)
+        return _serve_http(args, open_store(args.database_url), policies)
     return _serve_stdio(args, policies)
 
 
@@ -358,7 +363,7 @@ def _open_stdio_store(args: argparse.Namespace, policies, store) -> None:  # typ
     to the requests that wait for the store.
     """
     try:
-        engine = _open_engine_for_serve(args.database_url)
+        engine = open_store(args.database_url)
         _check_principal(engine, args.biller, args.customer, policies)
     except Exception as exc:
         message = _format_user_error(exc)
@@ -455,7 +460,7 @@ def cmd_token(args: argparse.Namespace) -> int:
     from invoice_mcp.service import tokens
     from invoice_mcp.store.repository import as_utc
 
-    engine = _engine(args.database_url)
+    engine = open_store(args.database_url)
     now = dt.datetime.now(dt.UTC)
     if args.token_command == "create":
         if args.customer:
@@ -551,12 +556,9 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
-    from invoice_mcp.store.migrate import is_up_to_date
     from invoice_mcp.store.seed import load_fixtures
 
-    engine = _engine(args.database_url)
-    if not is_up_to_date(engine):
-        raise CommandError("the database schema is missing or old: run 'invoice-mcp db upgrade' first")
+    engine = open_store(args.database_url)
     report = load_fixtures(engine, args.path)
     print(f"loaded {report}")
     return 0
@@ -570,7 +572,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
     if args.customer and not args.biller:
         raise CommandError("--customer needs --biller: customer numbers are unique per biller")
-    engine = _engine(args.database_url)
+    engine = open_store(args.database_url)
     query = select(AuditEvent).order_by(col(AuditEvent.id).desc()).limit(args.limit)
     if args.biller:
         query = query.where(AuditEvent.biller_id == args.biller)
@@ -606,7 +608,7 @@ def cmd_activate_mandate(args: argparse.Namespace) -> int:
     from invoice_mcp.service.actions import activate_autogiro_mandate
 
     principal = Principal(kind="operator", biller_id=args.biller, operator_id="cli")
-    engine = _engine(args.database_url)
+    engine = open_store(args.database_url)
     mandate = activate_autogiro_mandate(engine, principal, args.customer, dt.datetime.now(dt.UTC))
     print(f"autogiro mandate {mandate.id} of customer {args.customer} is active")
     return 0
