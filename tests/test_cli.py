@@ -71,6 +71,35 @@ def test_audit_customer_needs_biller(database, capsys):
     assert "--biller" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        pytest.param(
+            ["--biller", "nope"],
+            "biller 'nope' not found; known billers: alvkraft, lyra, nordvag",
+            id="biller",
+        ),
+        pytest.param(
+            ["--biller", "nordvag", "--customer", "999"],
+            "customer '999' not found for biller 'nordvag'",
+            id="customer",
+        ),
+    ],
+)
+def test_audit_rejects_unknown_filter(database, filters, expected, capsys):
+    assert main(["audit", "--database-url", database, *filters]) == 2
+    assert capsys.readouterr().err == f"invoice-mcp: error: {expected}\n"
+
+
+@pytest.mark.parametrize("output", [pytest.param([], id="text"), pytest.param(["--json"], id="json")])
+def test_audit_without_matches(database, output, capsys):
+    assert main(["audit", "--database-url", database, "--biller", "nordvag", *output]) == 0
+
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == "no audit events match\n"
+
+
 def test_activate_mandate_after_signature(database, capsys):
     run_actions(database)
 

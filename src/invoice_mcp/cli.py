@@ -506,6 +506,12 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 def _check_principal(engine, biller_id: str, customer_number: str, policies) -> None:  # type: ignore[no-untyped-def]
     """Fail at startup when the biller or customer does not exist, instead of on every call."""
+    _check_biller_and_customer(engine, biller_id, customer_number)
+    _warn_unknown_policy_billers(engine, policies)
+
+
+def _check_biller_and_customer(engine, biller_id: str, customer_number: str | None) -> None:  # type: ignore[no-untyped-def]
+    """Raise CommandError unless the biller exists and has the customer, when one is given."""
     from sqlmodel import Session, select
 
     from invoice_mcp.store.models import Biller, Customer
@@ -516,6 +522,8 @@ def _check_principal(engine, biller_id: str, customer_number: str, policies) -> 
             raise CommandError(
                 f"biller '{biller_id}' not found; known billers: {', '.join(sorted(known)) or 'none'}"
             )
+        if customer_number is None:
+            return
         customer = session.exec(
             select(Customer.id).where(
                 Customer.biller_id == biller_id, Customer.customer_number == customer_number
@@ -523,7 +531,6 @@ def _check_principal(engine, biller_id: str, customer_number: str, policies) -> 
         ).first()
     if customer is None:
         raise CommandError(f"customer '{customer_number}' not found for biller '{biller_id}'")
-    _warn_unknown_policy_billers(engine, policies)
 
 
 def _warn_unknown_policy_billers(engine, policies) -> None:  # type: ignore[no-untyped-def]
@@ -575,6 +582,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
     engine = open_store(args.database_url)
     query = select(AuditEvent).order_by(col(AuditEvent.id).desc()).limit(args.limit)
     if args.biller:
+        # A misspelt filter would otherwise look like a biller or customer without events.
+        _check_biller_and_customer(engine, args.biller, args.customer)
         query = query.where(AuditEvent.biller_id == args.biller)
     if args.customer:
         customer_ids = select(Customer.id).where(
@@ -588,7 +597,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
     if args.outcome:
         query = query.where(AuditEvent.outcome == args.outcome)
     with Session(engine) as session:
-        for event in session.exec(query):
+        events = session.exec(query).all()
+        for event in events:
             occurred = as_utc(event.occurred_at)
             if args.json:
                 row = event.model_dump(mode="json")
@@ -600,6 +610,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
                     f"{occurred:%Y-%m-%d %H:%M:%S%z} {event.actor} {event.action} {event.outcome}"
                     f"{' ' + event.code if event.code else ''} invoice_id={event.invoice_id} {params}"
                 )
+    if not events:
+        # The notice goes to stderr, so that stdout stays empty and --json output valid JSON Lines.
+        print("no audit events match", file=sys.stderr)
     return 0
 
 
