@@ -5,7 +5,7 @@ import sqlite3
 
 import pytest
 
-from invoice_mcp.cli import main
+from invoice_mcp.cli import ENV_LOG_LEVEL, build_parser, main
 from invoice_mcp.domain.identifiers import luhn_check_digit
 from invoice_mcp.domain.policy import BillerPolicy, ConfirmationPolicy
 from invoice_mcp.service import actions
@@ -204,6 +204,33 @@ def test_new_store_uses_wal(tmp_path):
 
 def test_log_level_after_command(database):
     assert main(["db", "current", "--database-url", database, "--log-level", "WARNING"]) == 0
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        pytest.param(["--log-level", "debug", "db", "current"], id="before-command"),
+        pytest.param(["db", "current", "--log-level", "Debug"], id="after-command"),
+    ],
+)
+def test_log_level_in_any_case(arguments):
+    assert build_parser().parse_args(arguments).log_level == "DEBUG"
+
+
+def test_log_level_from_environment_in_any_case(monkeypatch):
+    monkeypatch.setenv(ENV_LOG_LEVEL, "warning")
+
+    assert build_parser().parse_args(["db", "current"]).log_level == "WARNING"
+
+
+def test_log_level_from_environment_invalid(monkeypatch, capsys):
+    monkeypatch.setenv(ENV_LOG_LEVEL, "verbose")
+
+    with pytest.raises(SystemExit) as exit_info:
+        build_parser().parse_args(["db", "current"])
+
+    assert exit_info.value.code == 2
+    assert "'verbose' is not DEBUG, INFO, WARNING or ERROR" in capsys.readouterr().err
 
 
 def test_audit_rejects_unknown_action(database, capsys):

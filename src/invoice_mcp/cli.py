@@ -45,12 +45,26 @@ def _add_database_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def _log_level(value: str) -> str:
+    # argparse also passes a string default through this, so $INVOICE_MCP_LOG_LEVEL is checked too.
+    level = value.upper()
+    if level not in LOG_LEVELS:
+        raise argparse.ArgumentTypeError(
+            f"'{value}' is not DEBUG, INFO, WARNING or ERROR (upper or lower case)"
+        )
+    return level
+
+
 def _add_log_level_option(parser: argparse.ArgumentParser, default: str | None = argparse.SUPPRESS) -> None:
     # Accepted before and after the command; a subcommand's copy only overrides when given.
     parser.add_argument(
         "--log-level",
         default=default,
-        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        type=_log_level,
+        choices=LOG_LEVELS,
         help="level of the stderr log (default: $INVOICE_MCP_LOG_LEVEL, else WARNING for demo and INFO otherwise)",
     )
 
@@ -97,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="MCP server that explains invoices and acts on them for the invoice recipient.",
     )
     parser.add_argument("--version", action="version", version=f"invoice-mcp {__version__}")
-    _add_log_level_option(parser, default=os.environ.get(ENV_LOG_LEVEL))
+    _add_log_level_option(parser, default=os.environ.get(ENV_LOG_LEVEL) or None)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser(
