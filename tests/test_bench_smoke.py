@@ -64,6 +64,8 @@ def test_bench_tiny_run_writes_reports(tmp_path):
     assert failed == {}
     written = docs.read_text(encoding="utf-8")
     assert "### 1. Tool-call latency" in written
+    assert "\nSection 5 (HTTP on PostgreSQL) was skipped with --skip-http.\n" in written
+    assert "was skipped with --skip-scale" not in written
     assert "old figures" not in written
     assert written.startswith("intro\n<!-- bench:begin -->\n")
     assert written.endswith("<!-- bench:end -->\noutro\n")

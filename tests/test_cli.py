@@ -5,13 +5,15 @@ import sqlite3
 
 import pytest
 
-from invoice_mcp.cli import main
+from invoice_mcp.cli import ENV_LOG_LEVEL, build_parser, main
 from invoice_mcp.domain.identifiers import luhn_check_digit
 from invoice_mcp.domain.policy import BillerPolicy, ConfirmationPolicy
 from invoice_mcp.service import actions
 from invoice_mcp.store.engine import make_engine
-from tests.conftest import ANNA, DEMO_FIXTURES, DEMO_TODAY, serve_until_exit
+from invoice_mcp.store.migrate import upgrade
+from tests.conftest import ANNA, DEMO_FIXTURES, DEMO_TODAY, REPO_ROOT, serve_until_exit
 
+EINVOICES = REPO_ROOT / "fixtures" / "einvoices"
 HOLDER = "19840317" + "123" + luhn_check_digit("840317123")
 
 
@@ -67,6 +69,35 @@ def test_audit_lists_and_filters(database, capsys):
 def test_audit_customer_needs_biller(database, capsys):
     assert main(["audit", "--database-url", database, "--customer", "100234"]) == 2
     assert "--biller" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        pytest.param(
+            ["--biller", "nope"],
+            "biller 'nope' not found; known billers: alvkraft, lyra, nordvag",
+            id="biller",
+        ),
+        pytest.param(
+            ["--biller", "nordvag", "--customer", "999"],
+            "customer '999' not found for biller 'nordvag'",
+            id="customer",
+        ),
+    ],
+)
+def test_audit_rejects_unknown_filter(database, filters, expected, capsys):
+    assert main(["audit", "--database-url", database, *filters]) == 2
+    assert capsys.readouterr().err == f"invoice-mcp: error: {expected}\n"
+
+
+@pytest.mark.parametrize("output", [pytest.param([], id="text"), pytest.param(["--json"], id="json")])
+def test_audit_without_matches(database, output, capsys):
+    assert main(["audit", "--database-url", database, "--biller", "nordvag", *output]) == 0
+
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == "no audit events match\n"
 
 
 def test_activate_mandate_after_signature(database, capsys):
@@ -175,6 +206,33 @@ def test_log_level_after_command(database):
     assert main(["db", "current", "--database-url", database, "--log-level", "WARNING"]) == 0
 
 
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        pytest.param(["--log-level", "debug", "db", "current"], id="before-command"),
+        pytest.param(["db", "current", "--log-level", "Debug"], id="after-command"),
+    ],
+)
+def test_log_level_in_any_case(arguments):
+    assert build_parser().parse_args(arguments).log_level == "DEBUG"
+
+
+def test_log_level_from_environment_in_any_case(monkeypatch):
+    monkeypatch.setenv(ENV_LOG_LEVEL, "warning")
+
+    assert build_parser().parse_args(["db", "current"]).log_level == "WARNING"
+
+
+def test_log_level_from_environment_invalid(monkeypatch, capsys):
+    monkeypatch.setenv(ENV_LOG_LEVEL, "verbose")
+
+    with pytest.raises(SystemExit) as exit_info:
+        build_parser().parse_args(["db", "current"])
+
+    assert exit_info.value.code == 2
+    assert "'verbose' is not DEBUG, INFO, WARNING or ERROR" in capsys.readouterr().err
+
+
 def test_audit_rejects_unknown_action(database, capsys):
     with pytest.raises(SystemExit):
         main(["audit", "--database-url", database, "--action", "grant_deferal"])
@@ -234,3 +292,72 @@ def test_file_that_is_no_database_is_one_line(tmp_path, capsys):
         == "invoice-mcp: error: the database could not be read: file is not a database\n"
     )
     assert path.read_text(encoding="utf-8").startswith("this is not a database")
+
+
+@pytest.mark.parametrize("port", ["99999", "65536", "-1", "0", "eighty"])
+def test_serve_rejects_invalid_port(port, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serve", "--transport", "http", f"--port={port}"])
+
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err
+    assert f"argument --port: {port} is not a port number from 1 to 65535" in error
+    assert "Traceback" not in error
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "expected"),
+    [
+        ("--max-request-seconds", "-5", "-5 is not a positive number of seconds"),
+        ("--max-request-seconds", "0", "0 is not a positive number of seconds"),
+        ("--max-request-seconds", "nan", "nan is not a positive number of seconds"),
+        ("--max-request-seconds", "inf", "inf is not a positive number of seconds"),
+        ("--max-request-seconds", "soon", "soon is not a positive number of seconds"),
+        ("--max-body-bytes", "0", "0 is not a positive whole number"),
+        ("--max-body-bytes", "1.5", "1.5 is not a positive whole number"),
+    ],
+)
+def test_serve_rejects_invalid_limit(option, value, expected, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serve", "--transport", "http", f"{option}={value}"])
+
+    assert exit_info.value.code == 2
+    assert f"argument {option}: {expected}" in capsys.readouterr().err
+
+
+SCHEMA_ERROR = (
+    "invoice-mcp: error: the database schema is missing or old: run 'invoice-mcp db upgrade' first\n"
+)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        pytest.param(["token", "create", "--biller", "nordvag", "--customer", "100234"], id="token-create"),
+        pytest.param(["token", "list"], id="token-list"),
+        pytest.param(["token", "revoke", "1"], id="token-revoke"),
+        pytest.param(["audit"], id="audit"),
+        pytest.param(
+            ["activate-mandate", "--biller", "nordvag", "--customer", "100234"], id="activate-mandate"
+        ),
+        pytest.param(["seed", str(DEMO_FIXTURES)], id="seed"),
+        pytest.param(["import", str(EINVOICES)], id="import"),
+        pytest.param(["serve", "--transport", "http"], id="serve-http"),
+    ],
+)
+def test_store_command_without_schema(command, tmp_path, capsys):
+    path = tmp_path / "empty.db"
+    path.touch()
+
+    assert main([*command, "--database-url", f"sqlite:///{path}"]) == 2
+    assert capsys.readouterr().err == SCHEMA_ERROR
+
+
+def test_token_list_on_old_schema(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = make_engine(url)
+    upgrade(engine, "0002")
+    engine.dispose()
+
+    assert main(["token", "list", "--database-url", url]) == 2
+    assert capsys.readouterr().err == SCHEMA_ERROR

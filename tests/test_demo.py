@@ -18,7 +18,7 @@ def test_demo_conversation_completes():
     assert (
         "tools: list_invoices, get_invoice, explain_amount, grant_deferral, change_payment_method" in output
     )
-    assert "causes add up to 30400 öre; the difference is 30400 öre" in output
+    assert "causes add up to 304,00 kr; the difference is 304,00 kr" in output
     assert "+166,60 kr" in output
     assert "status: granted" in output
     assert "status: applied" in output

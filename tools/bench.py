@@ -1236,6 +1236,14 @@ def machine_info() -> dict[str, Any]:
     }
 
 
+# The sections that a --skip-* option leaves out: option, number and name in the report.
+SKIPPABLE_SECTIONS = {
+    "scale": ("--skip-scale", 2, "scale"),
+    "cold_start": ("--skip-cold-start", 3, "cold start"),
+    "http": ("--skip-http", 5, "HTTP on PostgreSQL"),
+}
+
+
 def render_report(report: dict[str, Any]) -> str:
     machine = report["machine"]
     packages = ", ".join(f"{name} {version}" for name, version in machine["packages"].items())
@@ -1258,6 +1266,10 @@ def render_report(report: dict[str, Any]) -> str:
     for name, render in renderers.items():
         section = report["sections"].get(name)
         if section is None:
+            # run_sections leaves out exactly the sections whose --skip-* option was given.
+            if name in SKIPPABLE_SECTIONS:
+                option, number, title = SKIPPABLE_SECTIONS[name]
+                lines += [f"Section {number} ({title}) was skipped with {option}.", ""]
             continue
         if "failed" in section:
             lines += [f"### {name}", "", f"Failed: {section['failed']}"]

@@ -10,6 +10,7 @@ import argparse
 import datetime as dt
 import json
 import logging
+import math
 import os
 import sys
 from pathlib import Path
@@ -44,20 +45,60 @@ def _add_database_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def _log_level(value: str) -> str:
+    # argparse also passes a string default through this, so $INVOICE_MCP_LOG_LEVEL is checked too.
+    level = value.upper()
+    if level not in LOG_LEVELS:
+        raise argparse.ArgumentTypeError(
+            f"'{value}' is not DEBUG, INFO, WARNING or ERROR (upper or lower case)"
+        )
+    return level
+
+
 def _add_log_level_option(parser: argparse.ArgumentParser, default: str | None = argparse.SUPPRESS) -> None:
     # Accepted before and after the command; a subcommand's copy only overrides when given.
     parser.add_argument(
         "--log-level",
         default=default,
-        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        type=_log_level,
+        choices=LOG_LEVELS,
         help="level of the stderr log (default: $INVOICE_MCP_LOG_LEVEL, else WARNING for demo and INFO otherwise)",
     )
 
 
 def _positive_int(value: str) -> int:
-    number = int(value)
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
     if number < 1:
         raise argparse.ArgumentTypeError(f"{value} is not a positive whole number")
+    return number
+
+
+def _positive_seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    # float() also accepts "nan" and "inf", and neither sets a time limit.
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise argparse.ArgumentTypeError(f"{value} is not a positive number of seconds")
+    return seconds
+
+
+def _port(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    # Port 0 would bind a random free port, but the log line and the OAuth metadata URLs would
+    # still name port 0.
+    if not 1 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port number from 1 to 65535")
     return number
 
 
@@ -70,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="MCP server that explains invoices and acts on them for the invoice recipient.",
     )
     parser.add_argument("--version", action="version", version=f"invoice-mcp {__version__}")
-    _add_log_level_option(parser, default=os.environ.get(ENV_LOG_LEVEL))
+    _add_log_level_option(parser, default=os.environ.get(ENV_LOG_LEVEL) or None)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser(
@@ -85,7 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
         "bearer token (default: stdio)",
     )
     serve.add_argument("--host", default="127.0.0.1", help="http: address to bind (default: 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000, help="http: port (default: 8000)")
+    serve.add_argument(
+        "--port", type=_port, default=8000, help="http: TCP port to listen on, 1 to 65535 (default: 8000)"
+    )
     serve.add_argument(
         "--public-url",
         help="http: base URL clients use, when behind a reverse proxy (e.g. https://mcp.example.se)",
@@ -109,7 +152,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="http: request body limit (default: 262144)",
     )
     serve.add_argument(
-        "--max-request-seconds", type=float, default=30.0, help="http: time limit per request (default: 30)"
+        "--max-request-seconds",
+        type=_positive_seconds,
+        default=30.0,
+        help="http: time limit per request in seconds (default: 30)",
     )
     serve.add_argument(
         "--dev-principal",
@@ -258,12 +304,17 @@ def _engine(url: str | None, *, create: bool = False):  # type: ignore[no-untype
     return make_engine(resolved)
 
 
-def _open_engine_for_serve(url: str | None):  # type: ignore[no-untyped-def]
-    """Open the store for `serve`, which needs an existing database at the newest schema."""
+def open_store(url: str | None):  # type: ignore[no-untyped-def]
+    """Open an existing store at the newest schema, as every command but `db` and `demo` needs.
+
+    Raises CommandError when the SQLite file does not exist or the schema is missing or old,
+    in place of a "no such table" error from the command's first query.
+    """
     from invoice_mcp.store.migrate import is_up_to_date
 
     engine = _engine(url)
     if not is_up_to_date(engine):
+        engine.dispose()
         raise CommandError("the database schema is missing or old: run 'invoice-mcp db upgrade' first")
     return engine
 
@@ -285,7 +336,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
     policies = load_policies(args.policy)
     if args.transport == "http":
-        return _serve_http(args, _open_engine_for_serve(args.database_url), policies)
+        return _serve_http(args, open_store(args.database_url), policies)
     return _serve_stdio(args, policies)
 
 
@@ -326,7 +377,7 @@ def _open_stdio_store(args: argparse.Namespace, policies, store) -> None:  # typ
     to the requests that wait for the store.
     """
     try:
-        engine = _open_engine_for_serve(args.database_url)
+        engine = open_store(args.database_url)
         _check_principal(engine, args.biller, args.customer, policies)
     except Exception as exc:
         message = _format_user_error(exc)
@@ -423,7 +474,7 @@ def cmd_token(args: argparse.Namespace) -> int:
     from invoice_mcp.service import tokens
     from invoice_mcp.store.repository import as_utc
 
-    engine = _engine(args.database_url)
+    engine = open_store(args.database_url)
     now = dt.datetime.now(dt.UTC)
     if args.token_command == "create":
         if args.customer:
@@ -469,6 +520,12 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 def _check_principal(engine, biller_id: str, customer_number: str, policies) -> None:  # type: ignore[no-untyped-def]
     """Fail at startup when the biller or customer does not exist, instead of on every call."""
+    _check_biller_and_customer(engine, biller_id, customer_number)
+    _warn_unknown_policy_billers(engine, policies)
+
+
+def _check_biller_and_customer(engine, biller_id: str, customer_number: str | None) -> None:  # type: ignore[no-untyped-def]
+    """Raise CommandError unless the biller exists and has the customer, when one is given."""
     from sqlmodel import Session, select
 
     from invoice_mcp.store.models import Biller, Customer
@@ -479,6 +536,8 @@ def _check_principal(engine, biller_id: str, customer_number: str, policies) -> 
             raise CommandError(
                 f"biller '{biller_id}' not found; known billers: {', '.join(sorted(known)) or 'none'}"
             )
+        if customer_number is None:
+            return
         customer = session.exec(
             select(Customer.id).where(
                 Customer.biller_id == biller_id, Customer.customer_number == customer_number
@@ -486,7 +545,6 @@ def _check_principal(engine, biller_id: str, customer_number: str, policies) -> 
         ).first()
     if customer is None:
         raise CommandError(f"customer '{customer_number}' not found for biller '{biller_id}'")
-    _warn_unknown_policy_billers(engine, policies)
 
 
 def _warn_unknown_policy_billers(engine, policies) -> None:  # type: ignore[no-untyped-def]
@@ -519,12 +577,9 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
-    from invoice_mcp.store.migrate import is_up_to_date
     from invoice_mcp.store.seed import load_fixtures
 
-    engine = _engine(args.database_url)
-    if not is_up_to_date(engine):
-        raise CommandError("the database schema is missing or old: run 'invoice-mcp db upgrade' first")
+    engine = open_store(args.database_url)
     report = load_fixtures(engine, args.path)
     print(f"loaded {report}")
     return 0
@@ -538,9 +593,11 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
     if args.customer and not args.biller:
         raise CommandError("--customer needs --biller: customer numbers are unique per biller")
-    engine = _engine(args.database_url)
+    engine = open_store(args.database_url)
     query = select(AuditEvent).order_by(col(AuditEvent.id).desc()).limit(args.limit)
     if args.biller:
+        # A misspelt filter would otherwise look like a biller or customer without events.
+        _check_biller_and_customer(engine, args.biller, args.customer)
         query = query.where(AuditEvent.biller_id == args.biller)
     if args.customer:
         customer_ids = select(Customer.id).where(
@@ -554,7 +611,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
     if args.outcome:
         query = query.where(AuditEvent.outcome == args.outcome)
     with Session(engine) as session:
-        for event in session.exec(query):
+        events = session.exec(query).all()
+        for event in events:
             occurred = as_utc(event.occurred_at)
             if args.json:
                 row = event.model_dump(mode="json")
@@ -566,6 +624,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
                     f"{occurred:%Y-%m-%d %H:%M:%S%z} {event.actor} {event.action} {event.outcome}"
                     f"{' ' + event.code if event.code else ''} invoice_id={event.invoice_id} {params}"
                 )
+    if not events:
+        # The notice goes to stderr, so that stdout stays empty and --json output valid JSON Lines.
+        print("no audit events match", file=sys.stderr)
     return 0
 
 
@@ -574,7 +635,7 @@ def cmd_activate_mandate(args: argparse.Namespace) -> int:
     from invoice_mcp.service.actions import activate_autogiro_mandate
 
     principal = Principal(kind="operator", biller_id=args.biller, operator_id="cli")
-    engine = _engine(args.database_url)
+    engine = open_store(args.database_url)
     mandate = activate_autogiro_mandate(engine, principal, args.customer, dt.datetime.now(dt.UTC))
     print(f"autogiro mandate {mandate.id} of customer {args.customer} is active")
     return 0

@@ -78,11 +78,9 @@ def _render_explanation(data: dict[str, Any]) -> list[str]:
     for cause in data["causes"]:
         amount = format_money(cause["amount_minor"], data["currency"], data["locale"])
         lines.append(f"  {amount:>12}  {cause['kind']}: {cause['text']}")
-    total = sum(c["amount_minor"] for c in data["causes"])
+    total = format_money(sum(c["amount_minor"] for c in data["causes"]), data["currency"], data["locale"])
     if data.get("difference"):
-        lines.append(
-            f"  causes add up to {total} öre; the difference is {data['difference']['amount_minor']} öre"
-        )
+        lines.append(f"  causes add up to {total}; the difference is {data['difference']['formatted']}")
     return lines
 
 

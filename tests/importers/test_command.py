@@ -138,10 +138,22 @@ def test_missing_path_is_usage_error(database_url, tmp_path, capsys):
 
 
 def test_old_schema_is_usage_error(tmp_path, capsys):
+    (tmp_path / "empty.db").touch()
+
     status = run(str(NORRSKEN_JANUARY), "--database-url", f"sqlite:///{tmp_path / 'empty.db'}")
 
     assert status == 2
     assert "run 'invoice-mcp db upgrade' first" in capsys.readouterr().err
+
+
+def test_missing_database_file_is_not_created(tmp_path, capsys):
+    path = tmp_path / "absent.db"
+
+    status = run(str(NORRSKEN_JANUARY), "--database-url", f"sqlite:///{path}")
+
+    assert status == 2
+    assert f"database file {path} does not exist" in capsys.readouterr().err
+    assert not path.exists()
 
 
 @pytest.mark.parametrize("size", ["0", "-1", "big"])

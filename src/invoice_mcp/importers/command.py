@@ -64,18 +64,18 @@ def add_import_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_import(args: argparse.Namespace) -> int:
     """Run `invoice-mcp import` and return its exit status."""
+    from invoice_mcp.cli import CommandError, open_store
     from invoice_mcp.importers.batch import ImportPathError, collect_files, import_paths
-    from invoice_mcp.store.engine import make_engine, resolve_database_url
-    from invoice_mcp.store.migrate import is_up_to_date
 
     try:
         collect_files(args.paths)
     except ImportPathError as error:
         return _usage_error(str(error))
-    engine = make_engine(resolve_database_url(args.database_url))
     try:
-        if not is_up_to_date(engine):
-            return _usage_error("the database schema is missing or old: run 'invoice-mcp db upgrade' first")
+        engine = open_store(args.database_url)
+    except CommandError as error:
+        return _usage_error(str(error))
+    try:
         report = import_paths(
             engine, list(args.paths), progress=not args.no_progress, max_bytes=args.max_file_size * MEBIBYTE
         )
