@@ -18,9 +18,17 @@ POLICY = PaymentMethodPolicy()
 HOLDER = "19850312" + "123" + luhn_check_digit("850312123")
 
 
-def validate(kind, details, *, current="paper", customer_kind="consumer", policy=POLICY):
+def validate(
+    kind, details, *, current="paper", current_details=None, customer_kind="consumer", policy=POLICY
+):
     return validate_method_change(
-        kind, details, policy=policy, current_kind=current, customer_kind=customer_kind, today=TODAY
+        kind,
+        details,
+        policy=policy,
+        current_kind=current,
+        current_details=current_details,
+        customer_kind=customer_kind,
+        today=TODAY,
     )
 
 
@@ -128,45 +136,26 @@ def test_method_not_offered_is_refused():
     assert caught.value.code == "method_not_offered"
 
 
+AUTOGIRO_DETAILS = {
+    "clearing_number": "6789",
+    "account_number": "123 456 789",
+    "account_holder_identity_number": HOLDER,
+}
+
+
 def test_same_autogiro_account_is_refused():
-    details = {
-        "clearing_number": "6789",
-        "account_number": "123 456 789",
-        "account_holder_identity_number": HOLDER,
-    }
-    active = validate("autogiro", details).details
+    active = validate("autogiro", AUTOGIRO_DETAILS).details
 
     with pytest.raises(RefusedError) as caught:
-        validate_method_change(
-            "autogiro",
-            details,
-            policy=POLICY,
-            current_kind="autogiro",
-            current_details=active,
-            customer_kind="consumer",
-            today=TODAY,
-        )
+        validate("autogiro", AUTOGIRO_DETAILS, current="autogiro", current_details=active)
 
     assert caught.value.code == "method_unchanged"
 
 
 def test_other_autogiro_account_is_a_change():
-    details = {
-        "clearing_number": "6789",
-        "account_number": "123 456 789",
-        "account_holder_identity_number": HOLDER,
-    }
-    active = {**validate("autogiro", details).details, "account_number": "987654321"}
+    active = {**validate("autogiro", AUTOGIRO_DETAILS).details, "account_number": "987654321"}
 
-    method = validate_method_change(
-        "autogiro",
-        details,
-        policy=POLICY,
-        current_kind="autogiro",
-        current_details=active,
-        customer_kind="consumer",
-        today=TODAY,
-    )
+    method = validate("autogiro", AUTOGIRO_DETAILS, current="autogiro", current_details=active)
 
     assert method.status == "pending_signature"
 
