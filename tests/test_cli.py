@@ -2,12 +2,14 @@
 
 import json
 import sqlite3
+from pathlib import Path
 
 import pytest
 
 from invoice_mcp.cli import ENV_LOG_LEVEL, build_parser, main
 from invoice_mcp.domain.identifiers import luhn_check_digit
 from invoice_mcp.domain.policy import BillerPolicy, ConfirmationPolicy
+from invoice_mcp.server.http import HttpOptions, JwtSettings, auth_settings
 from invoice_mcp.service import actions
 from invoice_mcp.store.engine import make_engine
 from invoice_mcp.store.migrate import upgrade
@@ -361,3 +363,59 @@ def test_token_list_on_old_schema(tmp_path, capsys):
 
     assert main(["token", "list", "--database-url", url]) == 2
     assert capsys.readouterr().err == SCHEMA_ERROR
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "expected"),
+    [
+        ("--public-url", "not a url", "'not a url' is not an http or https URL with a host"),
+        ("--public-url", "ftp://x", "'ftp://x' is not an http or https URL with a host"),
+        ("--public-url", "https://", "'https://' is not an http or https URL with a host"),
+        ("--public-url", "https://x:99999", "'https://x:99999' is not an http or https URL with a host"),
+        (
+            "--public-url",
+            "https://x/?a=1",
+            "'https://x/?a=1' must not contain a user name, query or fragment",
+        ),
+        ("--public-url", "https://u@x", "'https://u@x' must not contain a user name, query or fragment"),
+        ("--jwt-issuer", "nordvag-idp", "'nordvag-idp' is not an http or https URL with a host"),
+        (
+            "--host",
+            "bad host!",
+            "'bad host!' is not an IP address or host name, e.g. 127.0.0.1, ::1 or localhost",
+        ),
+        ("--host", "[::1]", "'[::1]' is not an IP address or host name"),
+        ("--host", "1.2.3.999", "'1.2.3.999' is not an IP address or host name"),
+    ],
+)
+def test_serve_rejects_invalid_address(option, value, expected, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serve", "--transport", "http", f"{option}={value}"])
+
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err
+    assert f"argument {option}: {expected}" in error
+    assert "Traceback" not in error
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--host", "::1"),
+        ("--host", "0.0.0.0"),
+        ("--host", "localhost"),
+        ("--public-url", "https://mcp.example.se/invoices/"),
+        ("--public-url", "https://fakturor.åäö.se"),
+        ("--public-url", "http://[::1]:8000"),
+        ("--jwt-issuer", "https://login.example.se/realms/nordvag"),
+    ],
+)
+def test_serve_accepts_valid_address(option, value):
+    args = build_parser().parse_args(["serve", "--transport", "http", option, value])
+    jwt = JwtSettings(key_file=Path("key.pem"), issuer=args.jwt_issuer, audience="invoice-mcp")
+
+    settings = auth_settings(
+        HttpOptions(host=args.host, public_url=args.public_url, jwt=jwt if args.jwt_issuer else None)
+    )
+
+    assert settings.resource_server_url is not None

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from invoice_mcp import __version__
+from invoice_mcp.http_arguments import bind_host, http_url
 
 logger = logging.getLogger("invoice_mcp")
 
@@ -125,12 +126,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="stdio: one customer, fixed here; http: streamable HTTP, the principal from each request's "
         "bearer token (default: stdio)",
     )
-    serve.add_argument("--host", default="127.0.0.1", help="http: address to bind (default: 127.0.0.1)")
+    serve.add_argument(
+        "--host",
+        type=bind_host,
+        default="127.0.0.1",
+        help="http: IP address or host name to bind (default: 127.0.0.1)",
+    )
     serve.add_argument(
         "--port", type=_port, default=8000, help="http: TCP port to listen on, 1 to 65535 (default: 8000)"
     )
     serve.add_argument(
         "--public-url",
+        type=http_url,
         help="http: base URL clients use, when behind a reverse proxy (e.g. https://mcp.example.se)",
     )
     serve.add_argument(
@@ -174,7 +181,12 @@ def build_parser() -> argparse.ArgumentParser:
         "tools/list about 14 KB smaller, for clients that put the whole listing into the model's "
         "context; results still carry structured content",
     )
-    serve.add_argument("--jwt-issuer", help="http: required JWT issuer (iss)")
+    serve.add_argument(
+        "--jwt-issuer",
+        type=http_url,
+        help="http: required JWT issuer (iss), an http or https URL that the OAuth metadata names as the "
+        "authorization server",
+    )
     serve.add_argument("--jwt-audience", help="http: required JWT audience (aud)")
     serve.add_argument(
         "--biller", default=os.environ.get(ENV_BILLER), help="biller id (or $INVOICE_MCP_BILLER)"
