@@ -419,3 +419,40 @@ def test_serve_accepts_valid_address(option, value):
     )
 
     assert settings.resource_server_url is not None
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "expected"),
+    [
+        ("--allowed-host", "https://mcp.example.se", "is not a host with an optional :PORT or :*"),
+        ("--allowed-host", "mcp.example.se/mcp", "is not a host with an optional :PORT or :*"),
+        ("--allowed-host", "::1", "is not a host with an optional :PORT or :*"),
+        ("--allowed-host", "mcp.example.se:99999", "is not a host with an optional :PORT or :*"),
+        ("--allowed-host", "fakturor.åäö.se", "is not ASCII: give an international domain name in its"),
+        ("--allowed-origin", "app.example.se", "is not an origin, SCHEME://HOST with an optional :PORT"),
+        ("--allowed-origin", "https://app.example.se/", "is not an origin, SCHEME://HOST with an optional"),
+        ("--allowed-origin", "null", "is not an origin, SCHEME://HOST with an optional :PORT or :*"),
+        ("--allowed-origin", "https://åäö.se", "is not ASCII: give an international domain name in its"),
+    ],
+)
+def test_serve_rejects_unmatchable_allowed_header(option, value, expected, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serve", "--transport", "http", f"{option}={value}"])
+
+    assert exit_info.value.code == 2
+    assert f"argument {option}: '{value}' {expected}" in capsys.readouterr().err
+
+
+def test_serve_allowed_headers_in_lower_case():
+    args = build_parser().parse_args(
+        [
+            "serve",
+            "--allowed-host=MCP.Example.se:*",
+            "--allowed-host=[2001:DB8::1]:8443",
+            "--allowed-origin=HTTPS://App.Example.se",
+            "--allowed-origin=http://localhost:*",
+        ]
+    )
+
+    assert args.allowed_host == ["mcp.example.se:*", "[2001:db8::1]:8443"]
+    assert args.allowed_origin == ["https://app.example.se", "http://localhost:*"]

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from invoice_mcp import __version__
-from invoice_mcp.http_arguments import bind_host, http_url
+from invoice_mcp.http_arguments import allowed_host, allowed_origin, bind_host, http_url
 
 logger = logging.getLogger("invoice_mcp")
 
@@ -142,12 +142,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--allowed-host",
+        type=allowed_host,
         action="append",
         default=[],
         help="http: extra accepted Host header, e.g. mcp.example.se or mcp.example.se:* (repeatable)",
     )
     serve.add_argument(
         "--allowed-origin",
+        type=allowed_origin,
         action="append",
         default=[],
         help="http: extra accepted Origin header, e.g. https://app.example.se (repeatable)",

@@ -1,7 +1,7 @@
-"""Argument types for the HTTP options of `invoice-mcp serve`: the bind address and URLs.
+"""Argument types for the HTTP options of `invoice-mcp serve`: addresses, URLs and allowed headers.
 
 Each rejects, with argparse's exit status 2, a value that would otherwise end in a pydantic
-traceback when the server starts.
+traceback when the server starts or in a Host or Origin check that no request can pass.
 """
 
 from __future__ import annotations
@@ -69,3 +69,40 @@ def http_url(value: str) -> str:
     if parts.username is not None or "?" in value or "#" in value:
         raise argparse.ArgumentTypeError(f"'{value}' must not contain a user name, query or fragment")
     return value
+
+
+# The MCP SDK (mcp 2.3, TransportSecurityMiddleware) compares the Host and Origin headers with
+# --allowed-host and --allowed-origin exactly, except that a trailing :* matches any port.
+# Browsers send both headers in lower case and an international name in its punycode (xn--) form.
+# So these checks reject a value that no request could match, and return the others in lower case.
+
+
+def _check_ascii(value: str) -> None:
+    if not value.isascii():
+        raise argparse.ArgumentTypeError(
+            f"'{value}' is not ASCII: give an international domain name in its punycode (xn--) form, "
+            "as browsers send it"
+        )
+
+
+def allowed_host(value: str) -> str:
+    _check_ascii(value)
+    host = value.removesuffix(":*").lower()
+    parts = _split_url(f"//{host}")
+    if parts is None or "@" in host or parts.netloc != host:
+        raise argparse.ArgumentTypeError(
+            f"'{value}' is not a host with an optional :PORT or :*, e.g. mcp.example.se or mcp.example.se:*"
+        )
+    return value.lower()
+
+
+def allowed_origin(value: str) -> str:
+    _check_ascii(value)
+    origin = value.removesuffix(":*").lower()
+    parts = _split_url(origin)
+    if parts is None or "@" in origin or origin != f"{parts.scheme}://{parts.netloc}":
+        raise argparse.ArgumentTypeError(
+            f"'{value}' is not an origin, SCHEME://HOST with an optional :PORT or :* and no path, "
+            "e.g. https://app.example.se"
+        )
+    return value.lower()
