@@ -456,3 +456,37 @@ def test_serve_allowed_headers_in_lower_case():
 
     assert args.allowed_host == ["mcp.example.se:*", "[2001:db8::1]:8443"]
     assert args.allowed_origin == ["https://app.example.se", "http://localhost:*"]
+
+
+def test_token_list_rejects_unknown_biller(database, capsys):
+    assert main(["token", "list", "--database-url", database, "--biller", "nope"]) == 2
+
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        "invoice-mcp: error: biller 'nope' not found; known billers: alvkraft, lyra, nordvag\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "filters", [pytest.param([], id="all"), pytest.param(["--biller", "nordvag"], id="biller")]
+)
+def test_token_list_without_matches(database, filters, capsys):
+    assert main(["token", "list", "--database-url", database, *filters]) == 0
+
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == "no tokens match\n"
+
+
+def test_token_list_filters_by_biller(database, capsys):
+    create = ["token", "create", "--database-url", database, "--operator", "kundtjanst-7"]
+    assert main([*create, "--biller", "nordvag"]) == 0
+    assert main([*create, "--biller", "lyra"]) == 0
+    capsys.readouterr()
+
+    assert main(["token", "list", "--database-url", database, "--biller", "lyra"]) == 0
+
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 1
+    assert "\toperator:lyra/kundtjanst-7\t" in lines[0]

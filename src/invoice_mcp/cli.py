@@ -513,7 +513,11 @@ def cmd_token(args: argparse.Namespace) -> int:
         )
         return 0
     if args.token_command == "list":
-        for row in tokens.list_tokens(engine, args.biller):
+        if args.biller:
+            # A misspelt biller would otherwise look like a biller without tokens.
+            _check_biller_and_customer(engine, args.biller, None)
+        rows = tokens.list_tokens(engine, args.biller)
+        for row in rows:
             expires_at = as_utc(row.expires_at)
             state = "active"
             if row.revoked_at:
@@ -526,6 +530,9 @@ def cmd_token(args: argparse.Namespace) -> int:
                 f"{row.id}\t{row.token_prefix}…\t{row.kind}:{row.biller_id}/{holder}\t{row.scopes}\t"
                 f"expires {expires}\t{state}\t{row.name or ''}"
             )
+        if not rows:
+            # On stderr, so that stdout stays empty for scripts that read the list.
+            print("no tokens match", file=sys.stderr)
         return 0
     row = tokens.revoke_token(engine, args.id, now)
     print(f"token {row.id} is revoked")
