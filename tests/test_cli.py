@@ -490,3 +490,37 @@ def test_token_list_filters_by_biller(database, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 1
     assert "\toperator:lyra/kundtjanst-7\t" in lines[0]
+
+
+UNKNOWN_BILLER = "biller 'nope' not found; known billers: alvkraft, lyra, nordvag"
+UNKNOWN_CUSTOMER = "customer '999' not found for biller 'nordvag'"
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        pytest.param(
+            ["token", "create", "--biller", "nope", "--operator", "kundtjanst-7"],
+            UNKNOWN_BILLER,
+            id="token-create-biller",
+        ),
+        pytest.param(
+            ["token", "create", "--biller", "nordvag", "--customer", "999"],
+            UNKNOWN_CUSTOMER,
+            id="token-create-customer",
+        ),
+        pytest.param(
+            ["activate-mandate", "--biller", "nope", "--customer", "100234"],
+            UNKNOWN_BILLER,
+            id="activate-mandate-biller",
+        ),
+        pytest.param(
+            ["activate-mandate", "--biller", "nordvag", "--customer", "999"],
+            UNKNOWN_CUSTOMER,
+            id="activate-mandate-customer",
+        ),
+    ],
+)
+def test_command_rejects_unknown_principal(database, command, expected, capsys):
+    assert main([*command, "--database-url", database]) == 2
+    assert capsys.readouterr().err == f"invoice-mcp: error: {expected}\n"

@@ -491,6 +491,7 @@ def cmd_token(args: argparse.Namespace) -> int:
     engine = open_store(args.database_url)
     now = dt.datetime.now(dt.UTC)
     if args.token_command == "create":
+        _check_biller_and_customer(engine, args.biller, args.customer)
         if args.customer:
             principal = Principal(kind="customer", biller_id=args.biller, customer_number=args.customer)
         else:
@@ -657,6 +658,7 @@ def cmd_activate_mandate(args: argparse.Namespace) -> int:
 
     principal = Principal(kind="operator", biller_id=args.biller, operator_id="cli")
     engine = open_store(args.database_url)
+    _check_biller_and_customer(engine, args.biller, args.customer)
     mandate = activate_autogiro_mandate(engine, principal, args.customer, dt.datetime.now(dt.UTC))
     print(f"autogiro mandate {mandate.id} of customer {args.customer} is active")
     return 0
