@@ -1,5 +1,6 @@
 """The command line as an operator uses it."""
 
+import datetime as dt
 import json
 import sqlite3
 from pathlib import Path
@@ -10,7 +11,7 @@ from invoice_mcp.cli import ENV_LOG_LEVEL, build_parser, main
 from invoice_mcp.domain.identifiers import luhn_check_digit
 from invoice_mcp.domain.policy import BillerPolicy, ConfirmationPolicy
 from invoice_mcp.server.http import HttpOptions, JwtSettings, auth_settings
-from invoice_mcp.service import actions
+from invoice_mcp.service import actions, tokens
 from invoice_mcp.store.engine import make_engine
 from invoice_mcp.store.migrate import upgrade
 from tests.conftest import ANNA, DEMO_FIXTURES, DEMO_TODAY, REPO_ROOT, serve_until_exit
@@ -524,3 +525,25 @@ UNKNOWN_CUSTOMER = "customer '999' not found for biller 'nordvag'"
 def test_command_rejects_unknown_principal(database, command, expected, capsys):
     assert main([*command, "--database-url", database]) == 2
     assert capsys.readouterr().err == f"invoice-mcp: error: {expected}\n"
+
+
+@pytest.mark.parametrize("days", ["3000000", "3651", "0", "-1", "ninety"])
+def test_token_create_rejects_invalid_lifetime(days, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["token", "create", "--biller", "nordvag", "--customer", "100234", f"--expires-in-days={days}"])
+
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err
+    assert f"argument --expires-in-days: {days} is not a number of days from 1 to 3650" in error
+    assert "Traceback" not in error
+
+
+def test_token_create_max_lifetime(database):
+    arguments = ["--biller", "nordvag", "--customer", "100234", "--expires-in-days", "3650"]
+
+    assert main(["token", "create", "--database-url", database, *arguments]) == 0
+
+    engine = make_engine(database)
+    [row] = tokens.list_tokens(engine)
+    engine.dispose()
+    assert row.expires_at - row.created_at == dt.timedelta(days=3650)

@@ -103,6 +103,21 @@ def _port(value: str) -> int:
     return number
 
 
+# Ten years. A token that must work for longer should be replaced before it expires. Without a
+# maximum, a lifetime of about 2.9 million days overflowed Python's datetime, which ends in 9999.
+MAX_TOKEN_DAYS = 3650
+
+
+def _token_lifetime_days(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if not 1 <= number <= MAX_TOKEN_DAYS:
+        raise argparse.ArgumentTypeError(f"{value} is not a number of days from 1 to {MAX_TOKEN_DAYS}")
+    return number
+
+
 AUDITED_ACTIONS = ("grant_deferral", "change_payment_method", "activate_autogiro_mandate")
 
 
@@ -244,7 +259,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="read and/or act (repeatable; default: both)",
     )
     create.add_argument(
-        "--expires-in-days", type=_positive_int, default=90, help="lifetime in days (default: 90)"
+        "--expires-in-days",
+        type=_token_lifetime_days,
+        default=90,
+        help=f"lifetime in days, 1 to {MAX_TOKEN_DAYS} (default: 90)",
     )
     create.add_argument("--name", help="a note to recognise the token by")
     listing = token_commands.add_parser("list", help="list tokens (never the tokens themselves)")
