@@ -218,7 +218,7 @@ class RequestGuard:
         with anyio.move_on_after(self.max_seconds) as deadline:
             await self.app(scope, receive, tracking_send)
         if deadline.cancelled_caught:
-            logger.warning("request to %s timed out after %.0f s", scope.get("path"), self.max_seconds)
+            logger.warning("request to %s timed out after %g s", scope.get("path"), self.max_seconds)
             if not started:
                 await _send_json(
                     send, 503, {"error": "timeout", "error_description": "the request took too long"}
