@@ -1,14 +1,17 @@
 """The command line as an operator uses it."""
 
+import datetime as dt
 import json
 import sqlite3
+from pathlib import Path
 
 import pytest
 
 from invoice_mcp.cli import ENV_LOG_LEVEL, build_parser, main
 from invoice_mcp.domain.identifiers import luhn_check_digit
 from invoice_mcp.domain.policy import BillerPolicy, ConfirmationPolicy
-from invoice_mcp.service import actions
+from invoice_mcp.server.http import HttpOptions, JwtSettings, auth_settings
+from invoice_mcp.service import actions, tokens
 from invoice_mcp.store.engine import make_engine
 from invoice_mcp.store.migrate import upgrade
 from tests.conftest import ANNA, DEMO_FIXTURES, DEMO_TODAY, REPO_ROOT, serve_until_exit
@@ -361,3 +364,186 @@ def test_token_list_on_old_schema(tmp_path, capsys):
 
     assert main(["token", "list", "--database-url", url]) == 2
     assert capsys.readouterr().err == SCHEMA_ERROR
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "expected"),
+    [
+        ("--public-url", "not a url", "'not a url' is not an http or https URL with a host"),
+        ("--public-url", "ftp://x", "'ftp://x' is not an http or https URL with a host"),
+        ("--public-url", "https://", "'https://' is not an http or https URL with a host"),
+        ("--public-url", "https://x:99999", "'https://x:99999' is not an http or https URL with a host"),
+        (
+            "--public-url",
+            "https://x/?a=1",
+            "'https://x/?a=1' must not contain a user name, query or fragment",
+        ),
+        ("--public-url", "https://u@x", "'https://u@x' must not contain a user name, query or fragment"),
+        ("--jwt-issuer", "nordvag-idp", "'nordvag-idp' is not an http or https URL with a host"),
+        (
+            "--host",
+            "bad host!",
+            "'bad host!' is not an IP address or host name, e.g. 127.0.0.1, ::1 or localhost",
+        ),
+        ("--host", "[::1]", "'[::1]' is not an IP address or host name"),
+        ("--host", "1.2.3.999", "'1.2.3.999' is not an IP address or host name"),
+    ],
+)
+def test_serve_rejects_invalid_address(option, value, expected, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serve", "--transport", "http", f"{option}={value}"])
+
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err
+    assert f"argument {option}: {expected}" in error
+    assert "Traceback" not in error
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--host", "::1"),
+        ("--host", "0.0.0.0"),
+        ("--host", "localhost"),
+        ("--public-url", "https://mcp.example.se/invoices/"),
+        ("--public-url", "https://fakturor.åäö.se"),
+        ("--public-url", "http://[::1]:8000"),
+        ("--jwt-issuer", "https://login.example.se/realms/nordvag"),
+    ],
+)
+def test_serve_accepts_valid_address(option, value):
+    args = build_parser().parse_args(["serve", "--transport", "http", option, value])
+    jwt = JwtSettings(key_file=Path("key.pem"), issuer=args.jwt_issuer, audience="invoice-mcp")
+
+    settings = auth_settings(
+        HttpOptions(host=args.host, public_url=args.public_url, jwt=jwt if args.jwt_issuer else None)
+    )
+
+    assert settings.resource_server_url is not None
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "expected"),
+    [
+        ("--allowed-host", "https://mcp.example.se", "is not a host with an optional :PORT or :*"),
+        ("--allowed-host", "mcp.example.se/mcp", "is not a host with an optional :PORT or :*"),
+        ("--allowed-host", "::1", "is not a host with an optional :PORT or :*"),
+        ("--allowed-host", "mcp.example.se:99999", "is not a host with an optional :PORT or :*"),
+        ("--allowed-host", "fakturor.åäö.se", "is not ASCII: give an international domain name in its"),
+        ("--allowed-origin", "app.example.se", "is not an origin, SCHEME://HOST with an optional :PORT"),
+        ("--allowed-origin", "https://app.example.se/", "is not an origin, SCHEME://HOST with an optional"),
+        ("--allowed-origin", "null", "is not an origin, SCHEME://HOST with an optional :PORT or :*"),
+        ("--allowed-origin", "https://åäö.se", "is not ASCII: give an international domain name in its"),
+    ],
+)
+def test_serve_rejects_unmatchable_allowed_header(option, value, expected, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serve", "--transport", "http", f"{option}={value}"])
+
+    assert exit_info.value.code == 2
+    assert f"argument {option}: '{value}' {expected}" in capsys.readouterr().err
+
+
+def test_serve_allowed_headers_in_lower_case():
+    args = build_parser().parse_args(
+        [
+            "serve",
+            "--allowed-host=MCP.Example.se:*",
+            "--allowed-host=[2001:DB8::1]:8443",
+            "--allowed-origin=HTTPS://App.Example.se",
+            "--allowed-origin=http://localhost:*",
+        ]
+    )
+
+    assert args.allowed_host == ["mcp.example.se:*", "[2001:db8::1]:8443"]
+    assert args.allowed_origin == ["https://app.example.se", "http://localhost:*"]
+
+
+def test_token_list_rejects_unknown_biller(database, capsys):
+    assert main(["token", "list", "--database-url", database, "--biller", "nope"]) == 2
+
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        "invoice-mcp: error: biller 'nope' not found; known billers: alvkraft, lyra, nordvag\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "filters", [pytest.param([], id="all"), pytest.param(["--biller", "nordvag"], id="biller")]
+)
+def test_token_list_without_matches(database, filters, capsys):
+    assert main(["token", "list", "--database-url", database, *filters]) == 0
+
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == "no tokens match\n"
+
+
+def test_token_list_filters_by_biller(database, capsys):
+    create = ["token", "create", "--database-url", database, "--operator", "kundtjanst-7"]
+    assert main([*create, "--biller", "nordvag"]) == 0
+    assert main([*create, "--biller", "lyra"]) == 0
+    capsys.readouterr()
+
+    assert main(["token", "list", "--database-url", database, "--biller", "lyra"]) == 0
+
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 1
+    assert "\toperator:lyra/kundtjanst-7\t" in lines[0]
+
+
+UNKNOWN_BILLER = "biller 'nope' not found; known billers: alvkraft, lyra, nordvag"
+UNKNOWN_CUSTOMER = "customer '999' not found for biller 'nordvag'"
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        pytest.param(
+            ["token", "create", "--biller", "nope", "--operator", "kundtjanst-7"],
+            UNKNOWN_BILLER,
+            id="token-create-biller",
+        ),
+        pytest.param(
+            ["token", "create", "--biller", "nordvag", "--customer", "999"],
+            UNKNOWN_CUSTOMER,
+            id="token-create-customer",
+        ),
+        pytest.param(
+            ["activate-mandate", "--biller", "nope", "--customer", "100234"],
+            UNKNOWN_BILLER,
+            id="activate-mandate-biller",
+        ),
+        pytest.param(
+            ["activate-mandate", "--biller", "nordvag", "--customer", "999"],
+            UNKNOWN_CUSTOMER,
+            id="activate-mandate-customer",
+        ),
+    ],
+)
+def test_command_rejects_unknown_principal(database, command, expected, capsys):
+    assert main([*command, "--database-url", database]) == 2
+    assert capsys.readouterr().err == f"invoice-mcp: error: {expected}\n"
+
+
+@pytest.mark.parametrize("days", ["3000000", "3651", "0", "-1", "ninety"])
+def test_token_create_rejects_invalid_lifetime(days, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["token", "create", "--biller", "nordvag", "--customer", "100234", f"--expires-in-days={days}"])
+
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err
+    assert f"argument --expires-in-days: {days} is not a number of days from 1 to 3650" in error
+    assert "Traceback" not in error
+
+
+def test_token_create_max_lifetime(database):
+    arguments = ["--biller", "nordvag", "--customer", "100234", "--expires-in-days", "3650"]
+
+    assert main(["token", "create", "--database-url", database, *arguments]) == 0
+
+    engine = make_engine(database)
+    [row] = tokens.list_tokens(engine)
+    engine.dispose()
+    assert row.expires_at - row.created_at == dt.timedelta(days=3650)

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from invoice_mcp import __version__
+from invoice_mcp.http_arguments import allowed_host, allowed_origin, bind_host, http_url
 
 logger = logging.getLogger("invoice_mcp")
 
@@ -102,6 +103,21 @@ def _port(value: str) -> int:
     return number
 
 
+# Ten years. A token that must work for longer should be replaced before it expires. Without a
+# maximum, a lifetime of about 2.9 million days overflowed Python's datetime, which ends in 9999.
+MAX_TOKEN_DAYS = 3650
+
+
+def _token_lifetime_days(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if not 1 <= number <= MAX_TOKEN_DAYS:
+        raise argparse.ArgumentTypeError(f"{value} is not a number of days from 1 to {MAX_TOKEN_DAYS}")
+    return number
+
+
 AUDITED_ACTIONS = ("grant_deferral", "change_payment_method", "activate_autogiro_mandate")
 
 
@@ -125,22 +141,30 @@ def build_parser() -> argparse.ArgumentParser:
         help="stdio: one customer, fixed here; http: streamable HTTP, the principal from each request's "
         "bearer token (default: stdio)",
     )
-    serve.add_argument("--host", default="127.0.0.1", help="http: address to bind (default: 127.0.0.1)")
+    serve.add_argument(
+        "--host",
+        type=bind_host,
+        default="127.0.0.1",
+        help="http: IP address or host name to bind (default: 127.0.0.1)",
+    )
     serve.add_argument(
         "--port", type=_port, default=8000, help="http: TCP port to listen on, 1 to 65535 (default: 8000)"
     )
     serve.add_argument(
         "--public-url",
+        type=http_url,
         help="http: base URL clients use, when behind a reverse proxy (e.g. https://mcp.example.se)",
     )
     serve.add_argument(
         "--allowed-host",
+        type=allowed_host,
         action="append",
         default=[],
         help="http: extra accepted Host header, e.g. mcp.example.se or mcp.example.se:* (repeatable)",
     )
     serve.add_argument(
         "--allowed-origin",
+        type=allowed_origin,
         action="append",
         default=[],
         help="http: extra accepted Origin header, e.g. https://app.example.se (repeatable)",
@@ -174,7 +198,12 @@ def build_parser() -> argparse.ArgumentParser:
         "tools/list about 14 KB smaller, for clients that put the whole listing into the model's "
         "context; results still carry structured content",
     )
-    serve.add_argument("--jwt-issuer", help="http: required JWT issuer (iss)")
+    serve.add_argument(
+        "--jwt-issuer",
+        type=http_url,
+        help="http: required JWT issuer (iss), an http or https URL that the OAuth metadata names as the "
+        "authorization server",
+    )
     serve.add_argument("--jwt-audience", help="http: required JWT audience (aud)")
     serve.add_argument(
         "--biller", default=os.environ.get(ENV_BILLER), help="biller id (or $INVOICE_MCP_BILLER)"
@@ -230,7 +259,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="read and/or act (repeatable; default: both)",
     )
     create.add_argument(
-        "--expires-in-days", type=_positive_int, default=90, help="lifetime in days (default: 90)"
+        "--expires-in-days",
+        type=_token_lifetime_days,
+        default=90,
+        help=f"lifetime in days, 1 to {MAX_TOKEN_DAYS} (default: 90)",
     )
     create.add_argument("--name", help="a note to recognise the token by")
     listing = token_commands.add_parser("list", help="list tokens (never the tokens themselves)")
@@ -477,6 +509,7 @@ def cmd_token(args: argparse.Namespace) -> int:
     engine = open_store(args.database_url)
     now = dt.datetime.now(dt.UTC)
     if args.token_command == "create":
+        _check_biller_and_customer(engine, args.biller, args.customer)
         if args.customer:
             principal = Principal(kind="customer", biller_id=args.biller, customer_number=args.customer)
         else:
@@ -499,7 +532,11 @@ def cmd_token(args: argparse.Namespace) -> int:
         )
         return 0
     if args.token_command == "list":
-        for row in tokens.list_tokens(engine, args.biller):
+        if args.biller:
+            # A misspelt biller would otherwise look like a biller without tokens.
+            _check_biller_and_customer(engine, args.biller, None)
+        rows = tokens.list_tokens(engine, args.biller)
+        for row in rows:
             expires_at = as_utc(row.expires_at)
             state = "active"
             if row.revoked_at:
@@ -512,6 +549,9 @@ def cmd_token(args: argparse.Namespace) -> int:
                 f"{row.id}\t{row.token_prefix}…\t{row.kind}:{row.biller_id}/{holder}\t{row.scopes}\t"
                 f"expires {expires}\t{state}\t{row.name or ''}"
             )
+        if not rows:
+            # On stderr, so that stdout stays empty for scripts that read the list.
+            print("no tokens match", file=sys.stderr)
         return 0
     row = tokens.revoke_token(engine, args.id, now)
     print(f"token {row.id} is revoked")
@@ -636,6 +676,7 @@ def cmd_activate_mandate(args: argparse.Namespace) -> int:
 
     principal = Principal(kind="operator", biller_id=args.biller, operator_id="cli")
     engine = open_store(args.database_url)
+    _check_biller_and_customer(engine, args.biller, args.customer)
     mandate = activate_autogiro_mandate(engine, principal, args.customer, dt.datetime.now(dt.UTC))
     print(f"autogiro mandate {mandate.id} of customer {args.customer} is active")
     return 0

@@ -218,7 +218,7 @@ class RequestGuard:
         with anyio.move_on_after(self.max_seconds) as deadline:
             await self.app(scope, receive, tracking_send)
         if deadline.cancelled_caught:
-            logger.warning("request to %s timed out after %.0f s", scope.get("path"), self.max_seconds)
+            logger.warning("request to %s timed out after %g s", scope.get("path"), self.max_seconds)
             if not started:
                 await _send_json(
                     send, 503, {"error": "timeout", "error_description": "the request took too long"}
@@ -301,8 +301,14 @@ class HttpOptions:
     jwt: JwtSettings | None = None
 
     @property
+    def listen_url(self) -> str:
+        # An IPv6 address such as ::1 needs brackets in a URL.
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
     def base_url(self) -> str:
-        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+        return (self.public_url or self.listen_url).rstrip("/")
 
 
 def auth_settings(options: HttpOptions) -> AuthSettings:
@@ -318,7 +324,7 @@ def auth_settings(options: HttpOptions) -> AuthSettings:
 
 def transport_security(options: HttpOptions) -> TransportSecuritySettings:
     hosts = ["127.0.0.1:*", "localhost:*", "[::1]:*", *options.allowed_hosts]
-    origins = ["http://127.0.0.1:*", "http://localhost:*", *options.allowed_origins]
+    origins = ["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*", *options.allowed_origins]
     return TransportSecuritySettings(
         enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=origins
     )
@@ -341,6 +347,6 @@ def run_http(server: Any, verifier: InvoiceTokenVerifier | None, options: HttpOp
     import uvicorn
 
     app = build_http_app(server, verifier, options)
-    logger.info("serving streamable HTTP on http://%s:%d/mcp", options.host, options.port)
+    logger.info("serving streamable HTTP on %s/mcp", options.listen_url)
     # Access logs carry paths only, never headers, so tokens stay out of the log.
     uvicorn.run(app, host=options.host, port=options.port, log_level="warning", lifespan="on")
