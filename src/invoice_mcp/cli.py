@@ -621,7 +621,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
     engine = open_store(args.database_url)
     report = load_fixtures(engine, args.path)
-    print(f"loaded {report}")
+    print(f"loaded {report} from {args.path}")
     return 0
 
 

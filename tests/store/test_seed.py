@@ -830,11 +830,26 @@ def test_top_level_object_is_rejected(engine: Engine, tmp_path: Path) -> None:
 # --- Existing rows -------------------------------------------------------------------
 
 
-def test_second_load_rejects_duplicates_and_keeps_first(demo_engine: Engine) -> None:
+def test_second_load_is_one_problem(demo_engine: Engine) -> None:
     counts_before = row_counts(demo_engine)
 
     with pytest.raises(SeedError) as raised:
         load_fixtures(demo_engine, DEMO_DIR)
+
+    assert raised.value.problem_count == 1
+    assert "look loaded already" in raised.value.problems[0].reason
+    assert row_counts(demo_engine) == counts_before
+
+
+def test_partly_loaded_fixtures_list_each_duplicate(demo_engine: Engine, tmp_path: Path) -> None:
+    directory = copy_demo(tmp_path)
+    customers = json.loads((directory / "customers.json").read_text(encoding="utf-8"))
+    customers.append({**customers[0], "customer_number": "199999"})
+    (directory / "customers.json").write_text(json.dumps(customers), encoding="utf-8")
+    counts_before = row_counts(demo_engine)
+
+    with pytest.raises(SeedError) as raised:
+        load_fixtures(demo_engine, directory)
 
     first = raised.value.problems[0]
     assert (first.file, first.record, first.field, first.value) == ("billers.json", 0, "id", "'nordvag'")
@@ -891,3 +906,20 @@ def test_negative_invoice_is_rejected(engine: Engine, tmp_path: Path) -> None:
 
     reasons = [p.reason for p in raised.value.problems if (p.record, p.field) == (12, "total_minor")]
     assert any("an amount owed to the customer is a credit note" in reason for reason in reasons), reasons
+
+
+def test_missing_folder_is_named_missing(engine: Engine, tmp_path: Path) -> None:
+    with pytest.raises(SeedError) as raised:
+        load_fixtures(engine, tmp_path / "absent")
+
+    assert raised.value.problems[0].reason.endswith("absent does not exist")
+
+
+def test_report_reads_as_counts() -> None:
+    report = SeedReport(
+        billers=1, customers=2, payment_methods=2, invoices=5, credit_notes=1, lines=9, payments=4
+    )
+
+    assert str(report) == (
+        "1 biller, 2 customers, 2 payment methods, 5 invoices (1 of them a credit note), 9 lines and 4 payments"
+    )

@@ -145,6 +145,18 @@ class SeedReport:
     lines: int
     payments: int
 
+    def __str__(self) -> str:
+        def count(number: int, noun: str) -> str:
+            return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+        credit_notes = "a credit note" if self.credit_notes == 1 else "credit notes"
+        return (
+            f"{count(self.billers, 'biller')}, {count(self.customers, 'customer')}, "
+            f"{count(self.payment_methods, 'payment method')}, {count(self.invoices, 'invoice')} "
+            f"({self.credit_notes} of them {credit_notes}), {count(self.lines, 'line')} "
+            f"and {count(self.payments, 'payment')}"
+        )
+
 
 # --- Identifier checks ------------------------------------------------------------
 
@@ -582,6 +594,9 @@ def _invoice_key(raw: Any) -> str | None:
 def _read_files(directory: Path, problems: _Problems) -> dict[str, list[Any]]:
     """Read each fixture file as a JSON array and add file-level problems to `problems`."""
     contents: dict[str, list[Any]] = {}
+    if not directory.exists():
+        problems.add_file_problem(directory.name or str(directory), f"{directory} does not exist")
+        return contents
     if not directory.is_dir():
         problems.add_file_problem(directory.name or str(directory), f"{directory} is not a directory")
         return contents
@@ -768,6 +783,21 @@ class _Validator:
         self.file_invoices: dict[tuple[str, str], InvoiceRecord] = {}
 
     def run(self) -> None:
+        billers = [entry.record for entry in self.parsed.billers if entry.record is not None]
+        customers = [entry.record for entry in self.parsed.customers if entry.record is not None]
+        if (
+            billers
+            and customers
+            and all(biller.id in self.existing.biller_ids for biller in billers)
+            and all((c.biller_id, c.customer_number) in self.existing.customer_ids for c in customers)
+        ):
+            # One line instead of one per record: the usual cause is running seed twice.
+            self.problems.add_file_problem(
+                BILLERS_FILE,
+                "every biller and customer in these fixtures is already in the database, so they look "
+                "loaded already; seed loads fixtures into a store that does not have them yet",
+            )
+            return
         self._check_billers()
         self._check_customers()
         self._check_payment_methods()
