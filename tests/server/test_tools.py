@@ -444,12 +444,16 @@ async def test_text_length_refusal_counts_characters(demo_server, invoice_number
 async def test_bad_date_is_shown_and_other_problems_named(demo_server):
     async with Client(demo_server) as client:
         bad_date = await client.call_tool("list_invoices", {"issued_from": "2026-13-01"})
+        other_layout = await client.call_tool("list_invoices", {"issued_from": "01/02/2026"})
+        identity = await client.call_tool("list_invoices", {"issued_from": "19840317-2482"})
         two = await client.call_tool(
             "change_payment_method",
             {"method": "autogiro", "details": {"clearing_number": 6789, "account_number": 123456789}},
         )
 
     assert refusal(bad_date)["message"].startswith("issued_from '2026-13-01' is invalid: ")
+    assert refusal(other_layout)["message"].startswith("issued_from '01/02/2026' is invalid: ")
+    assert "19840317" not in refusal(identity)["message"]
     message = refusal(two)["message"]
     assert message.endswith("(and 1 more problem: details.account_number)")
     assert "123456789" not in message

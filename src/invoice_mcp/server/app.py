@@ -243,11 +243,16 @@ def error_result(error: BillingError, locale: texts.Locale) -> CallToolResult:
     return CallToolResult(content=[TextContent(type="text", text=text)], is_error=True)
 
 
+# A date in any common layout (2026-12-01, 01/12/2026, 1.12.2026): shown in a refusal although
+# it has four digits in a row, because no identity, account or card number looks like one.
+_DATE_LIKE = re.compile(r"\d{1,4}([-/.])\d{1,2}\1\d{1,4}")
+
+
 def argument_error(tool: str, error: ValidationError) -> InvalidFieldError:
     """Turn the SDK's argument validation failure into an error that names the field and the rule.
 
     A rejected string is shown only when it is short and has no run of four digits, because
-    it may be a card or identity number; a string shaped like a date (YYYY-MM-DD) is shown.
+    it may be a card or identity number; a string shaped like a date is shown.
     """
     first = error.errors()[0]
     field = ".".join(str(part) for part in first["loc"]) or "arguments"
@@ -263,7 +268,7 @@ def argument_error(tool: str, error: ValidationError) -> InvalidFieldError:
     elif isinstance(value, int | float | bool) or (
         isinstance(value, str)
         and len(value) <= 40
-        and (not re.search(r"\d{4}", value) or re.fullmatch(r"\d{4}-\d{2}-\d{2}", value))
+        and (not re.search(r"\d{4}", value) or _DATE_LIKE.fullmatch(value))
     ):
         shown = value
     else:
