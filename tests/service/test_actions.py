@@ -214,6 +214,18 @@ def test_autogiro_again_on_active_account_is_unchanged(demo_engine):
     assert error.code == "method_unchanged"
 
 
+def test_autogiro_again_while_pending_is_refused(demo_engine):
+    ctx = context(demo_engine, policy=BillerPolicy(confirmation=ConfirmationPolicy(required=False)))
+    actions.change_payment_method(ctx, "autogiro", AUTOGIRO)
+
+    error = error_of(lambda: actions.change_payment_method(ctx, "autogiro", AUTOGIRO))
+
+    assert error.code == "mandate_pending"
+    with Session(demo_engine) as session:
+        pending = session.exec(select(PaymentMethod).where(PaymentMethod.status == "pending_signature")).all()
+    assert len(pending) == 1
+
+
 def test_mandate_activation_without_pending_is_not_found(demo_engine):
     operator = Principal(kind="operator", biller_id="nordvag", operator_id="backoffice")
 

@@ -75,6 +75,7 @@ def validate_method_change(
     today: dt.date,
     has_pending_mandate: bool = False,
     current_details: dict[str, Any] | None = None,
+    pending_mandate_details: dict[str, Any] | None = None,
 ) -> ValidatedMethod:
     """Check a requested method and its details against the rules and the biller's offer.
 
@@ -132,6 +133,12 @@ def validate_method_change(
     if kind == current_kind and not has_pending_mandate and stored == (current_details or {}):
         raise RefusedError(
             f"payment method '{kind}' is already in use with these details", code="method_unchanged"
+        )
+    if kind == "autogiro" and pending_mandate_details is not None and stored == pending_mandate_details:
+        # A second mandate for the same account would send the payer a second signing request.
+        raise RefusedError(
+            "an autogiro mandate for this account is already waiting for the payer's signature in their bank",
+            code="mandate_pending",
         )
     status = "pending_signature" if kind == "autogiro" else "active"
     fee = policy.paper_invoice_fee_minor if kind == "paper" else 0

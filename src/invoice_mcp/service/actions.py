@@ -541,6 +541,7 @@ def change_payment_method(
             # Swish needs the biller's own Swish number (a Swish Handel agreement).
             offered = tuple(kind for kind in method_policy.offered if kind != "swish")
             method_policy = method_policy.model_copy(update={"offered": offered})
+        pending = repo.pending_payment_methods(session, customer)
         validated = validate_method_change(
             method,
             details,
@@ -548,8 +549,9 @@ def change_payment_method(
             current_kind=current.kind if current else None,
             customer_kind=customer.kind,
             today=ctx.today,
-            has_pending_mandate=bool(repo.pending_payment_methods(session, customer)),
+            has_pending_mandate=bool(pending),
             current_details=current.details if current else None,
+            pending_mandate_details=pending[-1].details if pending else None,
         )
         withdrawn = [m.kind for m in repo.pending_payment_methods(session, customer) if method != "autogiro"]
         # Credit notes are issued off the billing cycle, so the cycle is read from invoices only.

@@ -97,8 +97,10 @@ _ACTIVE_PAYMENT_METHOD = (
     .where(PaymentMethod.customer_id == bindparam("customer_id"), col(PaymentMethod.status).in_(("active",)))
     .order_by(col(PaymentMethod.created_at).desc())
 )
-_PENDING_PAYMENT_METHODS = select(PaymentMethod).where(
-    PaymentMethod.customer_id == bindparam("customer_id"), PaymentMethod.status == "pending_signature"
+_PENDING_PAYMENT_METHODS = (
+    select(PaymentMethod)
+    .where(PaymentMethod.customer_id == bindparam("customer_id"), PaymentMethod.status == "pending_signature")
+    .order_by(col(PaymentMethod.created_at), col(PaymentMethod.id))
 )
 
 
