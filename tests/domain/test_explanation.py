@@ -565,6 +565,17 @@ def test_first_invoice_summary_deducts_discount(locale, expected):
     assert "-" not in summary.split(". ")[-1]
 
 
+def test_first_invoice_summary_keeps_rounding_apart():
+    lines = [PLAN, line(2, "fee", "PAPER-FEE", 2900, vat_rate=0), line(3, "discount", "WELCOME", -3200)]
+    result = explain(invoice("NV-1", "2026-11-25", lines, rounding=-30), None)
+
+    summary = summarize(result, "sv")
+
+    assert summary.endswith(
+        "Den består av abonnemang 249,00 kr och avgifter 29,00 kr, minus rabatt 32,00 kr, öresavrundning -0,30 kr."
+    )
+
+
 def test_first_invoice_summary_sums_several_deductions():
     lines = [
         PLAN,

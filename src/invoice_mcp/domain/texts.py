@@ -422,11 +422,14 @@ def _composition_text(
 
     Parts with the sign of the total are named, the largest first, with the rest summed as
     other items. Parts of the other sign, such as a discount on an invoice, follow as one
-    sum, so that no part reads as a negative amount of "other items".
+    sum, so that no part reads as a negative amount of "other items". Öresavrundning comes
+    last on its own, so that it changes no amount that stands on the invoice.
     """
     sign = -1 if total_minor < 0 else 1
-    named = [(category, amount) for category, amount in composition if amount * sign > 0]
-    deducted = [(category, amount) for category, amount in composition if amount * sign < 0]
+    parts = [(category, amount) for category, amount in composition if category != "rounding"]
+    rounding = sum(amount for category, amount in composition if category == "rounding")
+    named = [(category, amount) for category, amount in parts if amount * sign > 0]
+    deducted = [(category, amount) for category, amount in parts if amount * sign < 0]
     if len(named) > COMPOSITION_PARTS_NAMED:
         # Name the largest categories and sum the rest, so that the parts add up to the total.
         largest = COMPOSITION_PARTS_NAMED - 1
@@ -451,6 +454,9 @@ def _composition_text(
         else:
             joiner = "less"
         text = f"{text}, {joiner} {label} {amount}" if text else f"{label} {amount}"
+    if rounding:
+        rounded = f"{CATEGORY_LABELS[locale]['rounding']} {signed_money(rounding, currency, locale)}"
+        text = f"{text}, {rounded}" if text else rounded
     return text
 
 
