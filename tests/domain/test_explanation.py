@@ -693,3 +693,16 @@ def test_summary_says_what_credit_notes_took_off(locale, expected):
     summary = summarize(result, locale, credited=(10000, 48200))
 
     assert summary.endswith(expected)
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        ("typical", "Faktura NV-2 på 249,00 kr är lika stor som ditt vanliga belopp."),
+        ("previous", "Faktura NV-2 på 249,00 kr är lika stor som förra fakturan (NV-1)."),
+    ],
+)
+def test_equal_summary_names_invoice_only_when_one(kind, expected):
+    result = explain(invoice("NV-2", "2026-11-25", [PLAN]), invoice("NV-1", "2026-10-25", [PLAN]), kind)
+
+    assert summarize(result, "sv").startswith(expected)

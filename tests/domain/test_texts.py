@@ -195,3 +195,11 @@ def test_folded_roaming_names_countries(locale, expected):
 )
 def test_argument_reason_names_field_in_words(locale, details, expected):
     assert texts.refusal_reason("invalid_argument", locale, details) == expected
+
+
+@pytest.mark.parametrize(
+    ("number", "locale", "expected"),
+    [(2, "sv", "två"), (12, "en", "twelve"), (13, "sv", "13"), (0, "en", "zero")],
+)
+def test_number_word(number, locale, expected):
+    assert texts.number_word(number, locale) == expected

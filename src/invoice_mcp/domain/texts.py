@@ -229,6 +229,32 @@ def country_list(codes: tuple[str, ...], locale: str) -> str:
     return preposition + joined_list(names, locale)
 
 
+_NUMBER_WORDS = {
+    "sv": ("noll", "en", "två", "tre", "fyra", "fem", "sex", "sju", "åtta", "nio", "tio", "elva", "tolv"),
+    "en": (
+        "zero",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+    ),
+}
+
+
+def number_word(number: int, locale: str) -> str:
+    """Write a count up to twelve in words, as running text does, and a larger one in digits."""
+    words = _NUMBER_WORDS.get(locale, _NUMBER_WORDS["en"])
+    return words[number] if 0 <= number < len(words) else str(number)
+
+
 def joined_list(words: list[str], locale: str) -> str:
     """Join words as a sentence lists them: "a, b och c" in Swedish, "a, b and c" in English."""
     if len(words) == 1:
@@ -356,10 +382,12 @@ def summarize(
     base_total = format_money(baseline.total_minor, currency, locale)
     diff = format_money(abs(explanation.difference_minor), currency, locale)
     if explanation.difference_minor == 0:
+        # The typical amount is a median, not one invoice, so no invoice number is named for it.
+        reference = "" if explanation.baseline_kind == "typical" else f" ({baseline.invoice_number})"
         first = (
-            f"Faktura {invoice.invoice_number} på {total} är lika stor som {label} ({baseline.invoice_number})."
+            f"Faktura {invoice.invoice_number} på {total} är lika stor som {label}{reference}."
             if locale == "sv"
-            else f"Invoice {invoice.invoice_number} for {total} is the same as {label} ({baseline.invoice_number})."
+            else f"Invoice {invoice.invoice_number} for {total} is the same as {label}{reference}."
         )
     elif locale == "sv":
         word = "högre" if explanation.difference_minor > 0 else "lägre"
@@ -389,17 +417,19 @@ def summarize(
             else f"The period is {days} days against {base_days}."
         )
     elif rest > 0:
-        sentences.append(
-            (
+        count = number_word(rest, locale)
+        if locale == "sv":
+            sentences.append(
                 "Ytterligare en mindre orsak står i listan."
                 if rest == 1
-                else f"Ytterligare {rest} mindre orsaker står i listan."
+                else f"Ytterligare {count} mindre orsaker står i listan."
             )
-            if locale == "sv"
-            else (
-                "One smaller cause is listed too." if rest == 1 else f"{rest} smaller causes are listed too."
+        else:
+            sentences.append(
+                "One smaller cause is listed too."
+                if rest == 1
+                else f"{count.capitalize()} smaller causes are listed too."
             )
-        )
     return " ".join(sentences)
 
 
