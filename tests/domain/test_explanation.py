@@ -16,7 +16,7 @@ from invoice_mcp.domain.explanation import (
     group_lines,
 )
 from invoice_mcp.domain.invoices import LINE_CATEGORIES, InvoiceFacts, LineFacts
-from invoice_mcp.domain.texts import summarize
+from invoice_mcp.domain.texts import describe_cause, summarize
 
 
 def line(
@@ -706,3 +706,16 @@ def test_equal_summary_names_invoice_only_when_one(kind, expected):
     result = explain(invoice("NV-2", "2026-11-25", [PLAN]), invoice("NV-1", "2026-10-25", [PLAN]), kind)
 
     assert summarize(result, "sv").startswith(expected)
+
+
+def test_removed_usage_leaves_out_the_earlier_period():
+    calls = replace(
+        line(2, "usage", "CALLS-ABROAD", 1993), description="Samtal utomlands, 2026-03-21–2026-04-20"
+    )
+    result = explain(
+        invoice("NV-2", "2026-05-25", [PLAN]), invoice("NV-1", "2026-04-25", [PLAN, calls]), "previous"
+    )
+
+    text = describe_cause(result.causes[0], "SEK", "sv")
+
+    assert text == "ingen förbrukning av ”Samtal utomlands” (-19,93 kr)"

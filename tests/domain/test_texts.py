@@ -203,3 +203,17 @@ def test_argument_reason_names_field_in_words(locale, details, expected):
 )
 def test_number_word(number, locale, expected):
     assert texts.number_word(number, locale) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Samtal till utländska nummer, 2026-03-21–2026-04-20", "Samtal till utländska nummer"),
+        ("Mobil Fri 20 GB, december 2025", "Mobil Fri 20 GB"),
+        ("Elnät (2026-01-01 - 2026-01-31)", "Elnät"),
+        ("Surf i Norge", "Surf i Norge"),
+        ("2026-01-01", "2026-01-01"),
+    ],
+)
+def test_without_trailing_period(text, expected):
+    assert texts.without_trailing_period(text) == expected

@@ -8,6 +8,7 @@ elsewhere.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import replace
@@ -293,6 +294,25 @@ def quoted(text: str, locale: Locale) -> str:
     return f"”{text}”" if locale == "sv" else f"“{text}”"
 
 
+_MONTHS = (
+    "januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december|"
+    "january|february|march|may|june|july|august|october"
+)
+_TRAILING_PERIOD = re.compile(
+    r"[\s,:(-]*(?:"
+    r"\d{4}-\d{2}-\d{2}(?:\s*[–—-]\s*\d{4}-\d{2}-\d{2})?"
+    rf"|(?:{_MONTHS})\s+\d{{4}}(?:\s*[–—-]\s*(?:{_MONTHS})\s+\d{{4}})?"
+    r")\)?\s*$",
+    re.IGNORECASE,
+)
+
+
+def without_trailing_period(description: str) -> str:
+    """Drop a period (a date, a date range or a month) that ends a line text, if anything is left."""
+    stripped = _TRAILING_PERIOD.sub("", description)
+    return stripped if stripped.strip() else description
+
+
 def describe_cause(cause: Cause, currency: str, locale: Locale) -> str:
     """Return one recipient-facing phrase for a cause, with its signed amount."""
     if cause.members:
@@ -307,8 +327,13 @@ def describe_cause(cause: Cause, currency: str, locale: Locale) -> str:
         unit = f"/{unit_label(cause.current.unit, locale)}" if cause.current.unit else ""
         old_price = _unit_price(cause.baseline, currency, locale) + unit
         new_price = _unit_price(cause.current, currency, locale) + unit
+    description = cause.description
+    if cause.kind.endswith("_removed"):
+        # The text is the baseline line's, whose period is not this invoice's: "no usage of
+        # 'Calls, 2026-03-21–2026-04-20'" would read as if that period went unused.
+        description = without_trailing_period(description)
     return template.format(
-        description=quoted(invoice_text(cause.description, QUOTED_TEXT_MAX), locale),
+        description=quoted(invoice_text(description, QUOTED_TEXT_MAX), locale),
         amount=f"({signed_money(cause.amount_minor, currency, locale)})",
         change=format_money(abs(cause.amount_minor), currency, locale),
         where=country_list(cause.countries, locale),
