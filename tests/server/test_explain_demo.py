@@ -77,6 +77,16 @@ async def test_energy_price_and_volume_are_split(demo_engine):
     assert {"price_change", "usage_change"} <= kinds
 
 
+async def test_folded_price_change_is_spelt_out(demo_engine):
+    maria = Principal(kind="customer", biller_id="alvkraft", customer_number="5001234")
+    arguments = {"invoice_number": "AK-2026-0301634", "baseline": "same_period_last_year"}
+    async with Client(build_server(make_settings(demo_engine, principal=maria))) as client:
+        result = await client.call_tool("explain_amount", arguments)
+
+    other = next(c for c in result.structured_content["causes"] if c["kind"] == "other_changes")
+    assert "från 39,00 kr/mån till 45,00 kr/mån" in other["text"]
+
+
 async def test_credit_note_names_credited_invoice(demo_engine):
     johan = Principal(kind="customer", biller_id="lyra", customer_number="L-300045")
     async with Client(build_server(make_settings(demo_engine, principal=johan))) as client:

@@ -353,11 +353,15 @@ def _describe_folded(cause: Cause, currency: str, locale: Locale) -> str:
     amount = signed_money(cause.amount_minor, currency, locale)
     label = CATEGORY_LABELS[locale].get(cause.category)
     if label is None:
-        return (
+        heading = (
             f"{len(members)} andra ändringar ({amount})"
             if locale == "sv"
             else f"{len(members)} other changes ({amount})"
         )
+        if len(members) <= FOLDED_NAMES_LISTED and any(member.is_price_change for member in members):
+            # A price change is what recipients ask about, so it is not hidden among a few others.
+            return f"{heading}: " + "; ".join(describe_cause(member, currency, locale) for member in members)
+        return heading
     if cause.category == "roaming" and cause.countries:
         return f"roaming{country_list(cause.countries, locale)} ({amount})"
     if len(members) <= FOLDED_NAMES_LISTED:
