@@ -24,7 +24,7 @@ import pytest
 from sqlalchemy import bindparam, text
 
 from invoice_mcp.store.engine import make_engine
-from tests.crash_servers import AUTOGIRO_CHANGE, serve_argv
+from tests.crash_servers import autogiro_change, serve_argv
 from tests.hostile.stdio_peer import PROTOCOL_VERSION, encode, seed_demo_store
 
 pytestmark = pytest.mark.slow
@@ -67,7 +67,7 @@ def call_frame(key: str) -> dict:
     if key.startswith("defer-"):
         name, arguments = "grant_deferral", {"invoice_number": DEFERRABLE_INVOICE, "days": 14}
     else:
-        name, arguments = "change_payment_method", AUTOGIRO_CHANGE
+        name, arguments = "change_payment_method", autogiro_change(key)
     return {
         "jsonrpc": "2.0",
         "id": key,

@@ -13,7 +13,7 @@ from sqlmodel import Session, func, select
 
 from invoice_mcp.store.engine import make_engine
 from invoice_mcp.store.models import AuditEvent, IdempotencyRecord, PaymentMethod
-from tests.crash_servers import AUTOGIRO_CHANGE, serve_argv
+from tests.crash_servers import autogiro_change, serve_argv
 
 pytestmark = pytest.mark.slow
 
@@ -50,7 +50,7 @@ def frames(keys):
             "method": "tools/call",
             "params": {
                 "name": "change_payment_method",
-                "arguments": {**AUTOGIRO_CHANGE, "idempotency_key": key},
+                "arguments": {**autogiro_change(key), "idempotency_key": key},
             },
         }
 
