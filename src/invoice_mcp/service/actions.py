@@ -414,11 +414,12 @@ def _deferral_out(quote: DeferralQuote, status: str, locale: texts.Locale) -> ou
             message += f" {texts.format_day(quote.requested_due_date, locale)} är inte en bankdag, så dagen flyttas fram."
         if quote.interest_minor:
             message += (
-                f" Ränta på {interest.formatted} ({rate} % per år räknat från "
-                "den ursprungliga förfallodagen) debiteras på en senare faktura."
+                f" Betalar du senast den nya förfallodagen blir räntan {interest.formatted} ({rate} % per år "
+                "från den ursprungliga förfallodagen), och den debiteras på en senare faktura."
             )
         if quote.fee_minor:
-            message += f" Avgift: {money(quote.fee_minor, quote.currency, locale).formatted}."
+            fee = money(quote.fee_minor, quote.currency, locale).formatted
+            message += f" Anståndet kostar {fee}, som debiteras på en senare faktura."
     else:
         verb = (
             "The new due date would be"
@@ -430,11 +431,12 @@ def _deferral_out(quote: DeferralQuote, status: str, locale: texts.Locale) -> ou
             message += f" {texts.format_day(quote.requested_due_date, locale)} is not a bank day, so it moves forward."
         if quote.interest_minor:
             message += (
-                f" Interest of {interest.formatted} ({rate} % a year from the "
-                "original due date) is charged on a later invoice."
+                f" If you pay by the new due date, the interest is {interest.formatted} ({rate} % a year "
+                "from the original due date), charged on a later invoice."
             )
         if quote.fee_minor:
-            message += f" Fee: {money(quote.fee_minor, quote.currency, locale).formatted}."
+            fee = money(quote.fee_minor, quote.currency, locale).formatted
+            message += f" The extension costs {fee}, charged on a later invoice."
     return out.DeferralOut(
         status=status,  # type: ignore[arg-type]
         invoice_number=quote.invoice_number,
