@@ -193,3 +193,15 @@ def test_month_end_billing_stays_at_month_end():
 
     assert billing_day(issued) == 31
     assert next_issue_date(issued[0], dt.date(2026, 12, 1), billing_day(issued)) == dt.date(2026, 12, 31)
+
+
+def test_same_email_in_other_case_is_unchanged():
+    with pytest.raises(RefusedError) as caught:
+        validate(
+            "email_pdf",
+            {"email": "Maria.Svensson@Example.se"},
+            current="email_pdf",
+            current_details={"email": "maria.svensson@example.se"},
+        )
+
+    assert caught.value.code == "method_unchanged"

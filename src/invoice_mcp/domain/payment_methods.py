@@ -130,7 +130,7 @@ def validate_method_change(
     # The same method with new details (another e-mail address or account) is a change; the
     # same method with the same details is not, unless it withdraws a pending mandate. An
     # active autogiro mandate for the same account needs no second mandate.
-    if kind == current_kind and not has_pending_mandate and stored == (current_details or {}):
+    if kind == current_kind and not has_pending_mandate and _same_details(stored, current_details or {}):
         raise RefusedError(
             f"payment method '{kind}' is already in use with these details", code="method_unchanged"
         )
@@ -143,6 +143,16 @@ def validate_method_change(
     status = "pending_signature" if kind == "autogiro" else "active"
     fee = policy.paper_invoice_fee_minor if kind == "paper" else 0
     return ValidatedMethod(kind=kind, status=status, details=stored, masked_details=masked, fee_minor=fee)
+
+
+def _same_details(requested: dict[str, Any], current: dict[str, Any]) -> bool:
+    """Tell whether two methods' details are the same; an e-mail address in any letter case is."""
+    if requested.keys() != current.keys():
+        return False
+    return all(
+        str(value).casefold() == str(current[name]).casefold() if name == "email" else value == current[name]
+        for name, value in requested.items()
+    )
 
 
 # The identifier validators name their own fields; the tool argument is details.<name>.
