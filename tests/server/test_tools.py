@@ -485,3 +485,12 @@ async def test_tool_descriptions_have_no_wrapping_indent(demo_server):
 
     for tool in tools:
         assert "\n " not in tool.description, tool.name
+
+
+async def test_leaving_paper_says_its_fee_stops(demo_server):
+    async with Client(demo_server) as client:
+        result = await client.call_tool("change_payment_method", {"method": "kivra", "locale": "sv"})
+
+    message = result.structured_content["message"]
+    assert message.startswith("Efter bytet gäller Kivra från fakturan som skapas")
+    assert "Avgiften för pappersfaktura, 29,00 kr per faktura, tas då bort." in message

@@ -580,7 +580,16 @@ def change_payment_method(
             applies_from_issue_date=start,
             already_issued=issued,
             message=_method_message(
-                label, validated.status, start, bool(issued), lang, fee=fee, withdraws_mandate=bool(withdrawn)
+                label,
+                validated.status,
+                start,
+                bool(issued),
+                lang,
+                fee=fee,
+                withdraws_mandate=bool(withdrawn),
+                dropped_fee=_dropped_paper_fee(
+                    ctx, current.kind if current else None, method, currency, lang
+                ),
             ),
         )
         return result, validated.details
@@ -625,6 +634,9 @@ def change_payment_method(
                     fee=result.fee_per_invoice,
                     withdraws_mandate=bool(withdrawn) and method != "autogiro",
                     applied=True,
+                    dropped_fee=_dropped_paper_fee(
+                        ctx, result.previous_method, method, result.currency, lang
+                    ),
                 ),
             }
         )
@@ -648,6 +660,16 @@ def change_payment_method(
     )
 
 
+def _dropped_paper_fee(
+    ctx: ActionContext, previous: str | None, method: str, currency: str, locale: texts.Locale
+) -> out.Money | None:
+    """Return the paper invoice fee that a change away from paper invoices ends, if there is one."""
+    fee_minor = ctx.policy.payment_methods.paper_invoice_fee_minor
+    if previous != "paper" or method == "paper" or not fee_minor:
+        return None
+    return out.Money.of(fee_minor, currency, locale)
+
+
 def _method_message(
     label: str,
     status: str,
@@ -658,12 +680,16 @@ def _method_message(
     fee: out.Money,
     withdraws_mandate: bool = False,
     applied: bool = False,
+    dropped_fee: out.Money | None = None,
 ) -> str:
     day = texts.format_day(start, locale)
     if locale == "sv":
-        parts = [
-            f"{'Bytet är registrerat' if applied else 'Bytet'}: {label} gäller från fakturan som skapas {day}."
-        ]
+        first = (
+            f"Bytet är registrerat: {label} gäller från fakturan som skapas {day}."
+            if applied
+            else f"Efter bytet gäller {label} från fakturan som skapas {day}."
+        )
+        parts = [first]
         if status == "pending_signature":
             parts.append(
                 "Medgivandet måste godkännas med BankID i din internetbank innan autogiro börjar gälla."
@@ -672,12 +698,17 @@ def _method_message(
             parts.append("Autogiromedgivandet som väntar på underskrift dras tillbaka.")
         if fee.amount_minor:
             parts.append(f"Avgiften är {fee.formatted} per faktura.")
+        if dropped_fee is not None:
+            parts.append(f"Avgiften för pappersfaktura, {dropped_fee.formatted} per faktura, tas då bort.")
         if has_issued:
             parts.append("Fakturor som redan har skickats betalas på samma sätt som tidigare.")
     else:
-        parts = [
-            f"{'Change registered' if applied else 'The change'}: {label} applies from the invoice issued on {day}."
-        ]
+        first = (
+            f"Change registered: {label} applies from the invoice issued on {day}."
+            if applied
+            else f"After the change, {label} applies from the invoice issued on {day}."
+        )
+        parts = [first]
         if status == "pending_signature":
             parts.append(
                 "You must approve the mandate with BankID in your internet bank before autogiro starts."
@@ -686,6 +717,8 @@ def _method_message(
             parts.append("The autogiro mandate waiting for your signature is withdrawn.")
         if fee.amount_minor:
             parts.append(f"The fee is {fee.formatted} per invoice.")
+        if dropped_fee is not None:
+            parts.append(f"The paper invoice fee of {dropped_fee.formatted} per invoice then stops.")
         if has_issued:
             parts.append("Invoices already sent are paid the same way as before.")
     return " ".join(parts)
