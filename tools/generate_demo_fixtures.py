@@ -367,6 +367,7 @@ def make_payment_method(
     created_at: str,
     applies_from_issue_date: dt.date | None = None,
 ) -> Record:
+    """Build a payment method. `details` use the names that change_payment_method stores."""
     return {
         "biller_id": biller_id,
         "customer_number": customer_number,
@@ -626,7 +627,12 @@ def build_liam() -> tuple[Record, list[Record], list[Record]]:
     )
     payment_methods = [
         make_payment_method(
-            NORDVAG, customer_number, "e_invoice", "active", {"bank": "Swedbank"}, "2025-10-03T18:42:00Z"
+            NORDVAG,
+            customer_number,
+            "e_invoice",
+            "active",
+            {"bank_name": "Swedbank"},
+            "2025-10-03T18:42:00Z",
         ),
     ]
 
@@ -953,11 +959,10 @@ def build_bageri() -> tuple[Record, list[Record], list[Record]]:
             "autogiro",
             "active",
             {
+                "bank_name": "SEB",
                 "clearing_number": "5357",
                 "account_number": "1045872",
-                "account_holder_name": "Bageri Solrosen AB",
                 "account_holder_identity_number": bakery_organisation_number,
-                "payer_number": customer_number,
             },
             "2024-02-12T13:05:00Z",
         ),
@@ -1102,11 +1107,10 @@ def build_johan() -> tuple[Record, list[Record], list[Record]]:
             "autogiro",
             "active",
             {
+                "bank_name": "Handelsbanken",
                 "clearing_number": "6543",
                 "account_number": "912345678",
-                "account_holder_name": "Johan Berg",
                 "account_holder_identity_number": identity_number,
-                "payer_number": "300045",
             },
             "2019-08-26T07:58:00Z",
         ),

@@ -73,9 +73,9 @@ UNPAID_STATUSES = ("open", "reminded", "collection", "written_off")
 NON_POSITIVE_CATEGORIES = ("discount", "credit")
 
 # Field names whose values an error message masks: identity numbers keep the birth date
-# or organisation prefix, account numbers only their last four digits.
+# or organisation prefix, account numbers and card tokens only their last four characters.
 IDENTITY_FIELDS = frozenset({"identity_number", "account_holder_identity_number"})
-ACCOUNT_FIELDS = frozenset({"account_number"})
+ACCOUNT_FIELDS = frozenset({"account_number", "card_token"})
 
 
 # --- Errors ------------------------------------------------------------------------
@@ -354,23 +354,27 @@ class CustomerRecord(FixtureRecord):
     city: Annotated[str, Field(min_length=1, max_length=100)] | None = None
 
 
+# Payment-method details use the names under which change_payment_method stores them
+# (REQUIRED_DETAILS and OPTIONAL_DETAILS in invoice_mcp.domain.payment_methods). The tools
+# show no other name, so any other name is rejected as an unknown field.
+BankName = Annotated[str, Field(min_length=1, max_length=60)]
+
+
 class AutogiroDetails(FixtureRecord):
+    # The tools store the bank's name, looked up from the clearing number, with each mandate.
+    bank_name: BankName | None = None
     clearing_number: Annotated[
         str, _pattern(r"\d{4,5}", "a clearing number of 4 digits (5 for Swedbank 8xxx-x)")
     ]
     # NOTE: only the format is checked, not the bank-specific check digit of the account number.
     account_number: Annotated[str, _pattern(r"\d{1,12}", "an account number of 1 to 12 digits")]
-    account_holder_name: Text200
     account_holder_identity_number: Annotated[
         str, AfterValidator(_check_with(account_holder_identity_problem))
     ]
-    payer_number: Annotated[str, _pattern(r"[A-Za-z0-9-]{1,16}", "1 to 16 letters, digits or -")] | None = (
-        None
-    )
 
 
 class EInvoiceDetails(FixtureRecord):
-    bank: Text200
+    bank_name: BankName | None = None
 
 
 class EmailPdfDetails(FixtureRecord):
@@ -384,12 +388,14 @@ class SwishDetails(FixtureRecord):
 class CardDetails(FixtureRecord):
     """A card stored as the payment provider's token. There is no field for the card number."""
 
-    provider: Text200
-    token: Annotated[str, Field(min_length=1, max_length=200)]
-    brand: Text200
-    first6: Annotated[str, _pattern(r"\d{6}", "the first 6 digits of the card number")] | None = None
-    last4: Annotated[str, _pattern(r"\d{4}", "the last 4 digits of the card number")]
-    expiry: Annotated[str, _pattern(r"(0[1-9]|1[0-2])/\d{2}", "a month and year in the form MM/YY")]
+    card_token: Annotated[
+        str,
+        _pattern(
+            r"[a-z]{2,8}_[A-Za-z0-9_]{8,64}",
+            "a payment provider's card token: 2 to 8 lower-case letters, _ and 8 to 64 letters, "
+            "digits or _, such as pm_1QxAbCdEfGh",
+        ),
+    ]
 
 
 class NoDetails(FixtureRecord):
