@@ -727,7 +727,7 @@ BROKEN_FIXTURES = [
         "email_pdf payment method of customer 5001234",
         "details.card_number",
         None,
-        "unknown field",
+        "unknown field; payment method 'email_pdf' takes only email.",
         id="card-number-in-details",
     ),
     pytest.param(
@@ -737,7 +737,7 @@ BROKEN_FIXTURES = [
         "e_invoice payment method of customer 100871",
         "details.bank",
         None,
-        "unknown field",
+        "unknown field; payment method 'e_invoice' takes only bank_name (optional). Remove or rename it",
         id="e-invoice-bank-under-other-name",
     ),
     pytest.param(
@@ -747,8 +747,18 @@ BROKEN_FIXTURES = [
         "autogiro payment method of customer L-300045",
         "details.payer_number",
         None,
-        "unknown field",
+        "takes only clearing_number, account_number, account_holder_identity_number, bank_name (optional)",
         id="autogiro-detail-tools-do-not-read",
+    ),
+    pytest.param(
+        "payment_methods.json",
+        set_value(0, "details", {"fee": "29"}),
+        0,
+        "paper payment method of customer 100234",
+        "details.fee",
+        None,
+        "unknown field; payment method 'paper' takes no details, so details must be {}",
+        id="paper-with-details",
     ),
     pytest.param(
         "payment_methods.json",

@@ -413,6 +413,17 @@ DETAILS_MODELS: dict[str, type[FixtureRecord]] = {
 }
 
 
+def _unknown_detail_reason(kind: str) -> str:
+    """Return the reason for an unknown detail of a `kind` payment method, listing the details it takes."""
+    fields = DETAILS_MODELS[kind].model_fields
+    if not fields:
+        return f"unknown field; payment method '{kind}' takes no details, so details must be {{}}"
+    required = [name for name, info in fields.items() if info.is_required()]
+    optional = [f"{name} (optional)" for name, info in fields.items() if not info.is_required()]
+    names = ", ".join(required + optional)
+    return f"unknown field; payment method '{kind}' takes only {names}. Remove or rename it"
+
+
 class PaymentMethodRecord(FixtureRecord):
     biller_id: BillerId
     customer_number: CustomerNumber
@@ -537,7 +548,14 @@ class _Problems:
         self.items.append(FixtureProblem(file, None, None, None, None, reason))
 
     def add_validation_error(
-        self, file: str, record: int, key: str | None, error: ValidationError, prefix: str = ""
+        self,
+        file: str,
+        record: int,
+        key: str | None,
+        error: ValidationError,
+        prefix: str = "",
+        *,
+        unknown_field_reason: str = "unknown field; remove it",
     ) -> None:
         for detail in error.errors(include_url=False):
             path = _field_path(detail["loc"])
@@ -548,7 +566,7 @@ class _Problems:
                 self.add(file, record, key, path, None, "required field is missing", show_value=False)
             elif kind == "extra_forbidden":
                 # The value of an unknown field is never shown: it could be a card or identity number.
-                self.add(file, record, key, path, None, "unknown field; remove it", show_value=False)
+                self.add(file, record, key, path, None, unknown_field_reason, show_value=False)
             else:
                 reason = detail["msg"].removeprefix("Value error, ")
                 self.add(file, record, key, path, detail["input"], reason)
@@ -877,7 +895,12 @@ class _Validator:
                 DETAILS_MODELS[record.kind].model_validate(record.details)
             except ValidationError as error:
                 self.problems.add_validation_error(
-                    PAYMENT_METHODS_FILE, entry.index, entry.key, error, prefix="details"
+                    PAYMENT_METHODS_FILE,
+                    entry.index,
+                    entry.key,
+                    error,
+                    prefix="details",
+                    unknown_field_reason=_unknown_detail_reason(record.kind),
                 )
 
             created = _naive_utc(record.created_at)
