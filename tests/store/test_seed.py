@@ -15,7 +15,13 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, SQLModel, col, func, select
 
-from invoice_mcp.domain.payment_methods import OPTIONAL_DETAILS, REQUIRED_DETAILS, masked_details
+from invoice_mcp.domain.payment_methods import (
+    OPTIONAL_DETAILS,
+    REQUIRED_DETAILS,
+    masked_details,
+    validate_method_change,
+)
+from invoice_mcp.domain.policy import PaymentMethodPolicy
 from invoice_mcp.store import seed
 from invoice_mcp.store.engine import make_engine
 from invoice_mcp.store.models import Biller, Customer, Invoice, InvoiceLine, Payment, PaymentMethod
@@ -357,6 +363,29 @@ def test_demo_method_details_are_all_shown() -> None:
     for method in methods:
         masked = masked_details(method["details"])
         assert masked.keys() == method["details"].keys(), method["customer_number"]
+
+
+def test_demo_autogiro_accounts_pass_tool_checks() -> None:
+    methods = json.loads((DEMO_DIR / "payment_methods.json").read_text(encoding="utf-8"))
+    customers = json.loads((DEMO_DIR / "customers.json").read_text(encoding="utf-8"))
+    customer_kinds = {(c["biller_id"], c["customer_number"]): c["kind"] for c in customers}
+    mandates = [method for method in methods if method["kind"] == "autogiro"]
+
+    assert mandates
+    for mandate in mandates:
+        details = mandate["details"]
+        entered = {name: details[name] for name in REQUIRED_DETAILS["autogiro"]}
+        # Raises InvalidFieldError, naming the detail, where change_payment_method would reject it.
+        validated = validate_method_change(
+            "autogiro",
+            entered,
+            policy=PaymentMethodPolicy(),
+            current_kind=None,
+            customer_kind=customer_kinds[(mandate["biller_id"], mandate["customer_number"])],
+            today=REFERENCE_DATE,
+        )
+        for name in ("bank_name", "clearing_number", "account_number"):
+            assert details[name] == validated.details[name], (mandate["customer_number"], name)
 
 
 # --- Payment-method details ------------------------------------------------------------
