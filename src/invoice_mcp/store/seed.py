@@ -25,7 +25,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from stdnum import luhn
 
-from invoice_mcp.domain.errors import BillingError
+from invoice_mcp.domain.bank_accounts import validate_bank_account
+from invoice_mcp.domain.errors import BillingError, InvalidFieldError
 from invoice_mcp.store.engine import is_sqlite
 from invoice_mcp.store.models import Biller, Customer, Invoice, InvoiceLine, Payment, PaymentMethod
 
@@ -361,12 +362,13 @@ BankName = Annotated[str, Field(min_length=1, max_length=60)]
 
 
 class AutogiroDetails(FixtureRecord):
+    """Autogiro details. `_Validator` also checks the account with the rules of change_payment_method."""
+
     # The tools store the bank's name, looked up from the clearing number, with each mandate.
     bank_name: BankName | None = None
     clearing_number: Annotated[
         str, _pattern(r"\d{4,5}", "a clearing number of 4 digits (5 for Swedbank 8xxx-x)")
     ]
-    # NOTE: only the format is checked, not the bank-specific check digit of the account number.
     account_number: Annotated[str, _pattern(r"\d{1,12}", "an account number of 1 to 12 digits")]
     account_holder_identity_number: Annotated[
         str, AfterValidator(_check_with(account_holder_identity_problem))
@@ -892,7 +894,7 @@ class _Validator:
             stored_customer_id = self.existing.customer_ids.get(customer)
             self._check_customer_reference(report, record.biller_id, record.customer_number)
             try:
-                DETAILS_MODELS[record.kind].model_validate(record.details)
+                details = DETAILS_MODELS[record.kind].model_validate(record.details)
             except ValidationError as error:
                 self.problems.add_validation_error(
                     PAYMENT_METHODS_FILE,
@@ -902,6 +904,9 @@ class _Validator:
                     prefix="details",
                     unknown_field_reason=_unknown_detail_reason(record.kind),
                 )
+            else:
+                if isinstance(details, AutogiroDetails):
+                    self._check_bank_account(report, details)
 
             created = _naive_utc(record.created_at)
             duplicate_key = (*customer, record.kind, created)
@@ -935,6 +940,22 @@ class _Validator:
                     "the customer already has an active method in the database; at most one may be active",
                 )
             active.setdefault(customer, entry.index)
+
+    def _check_bank_account(self, report: _Report, details: AutogiroDetails) -> None:
+        """Report an account that change_payment_method would reject, or a bank_name of another bank."""
+        try:
+            account = validate_bank_account(details.clearing_number, details.account_number)
+        except InvalidFieldError as error:
+            name = str(error.details["field"])
+            value = details.clearing_number if name == "clearing_number" else details.account_number
+            report(f"details.{name}", value, str(error.details["allowed"]))
+            return
+        if details.bank_name is not None and details.bank_name != account.bank_name:
+            report(
+                "details.bank_name",
+                details.bank_name,
+                f"must be {account.bank_name}, the bank of clearing number {account.clearing_number}",
+            )
 
     # Invoices
 
