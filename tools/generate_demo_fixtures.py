@@ -10,9 +10,10 @@ Three fictional billers (a telecom operator, an energy retailer and an insurer)
 each have two customers with 13 monthly invoices, issued from November 2025 to
 November 2026. The stories are written for the reference date 2026-12-04: on that
 day some invoices are open and not yet due, some are overdue, and one is reminded.
-Names, addresses, identity numbers, organisation numbers and bankgiro numbers are
-made up. Their check digits are valid so that the loader's checks pass, which
-means a number can still match a real person or company by chance.
+Names, addresses, identity numbers, organisation numbers, bankgiro numbers and bank
+accounts are made up. Their check digits are valid so that the loader's and the
+tools' checks pass, which means a number can still match a real person, company or
+account by chance.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from typing import Any
 
 import holidays
 
+from invoice_mcp.domain.bank_accounts import validate_bank_account
+from invoice_mcp.domain.errors import InvalidFieldError
 from invoice_mcp.domain.identifiers import luhn_check_digit
 
 REFERENCE_DATE = dt.date(2026, 12, 4)
@@ -137,6 +140,31 @@ def bankgiro_number(first_digits: str) -> str:
     """Build a 7- or 8-digit bankgiro number shown as NNN-NNNN or NNNN-NNNN."""
     digits = with_luhn_digit(first_digits)
     return f"{digits[:-4]}-{digits[-4:]}"
+
+
+def autogiro_details(
+    clearing_number: str, account_without_check_digit: str, holder_identity_number: str
+) -> Record:
+    """Build autogiro details under the names change_payment_method stores, with a valid check digit.
+
+    The last digit of the account is the one that the tools' own check accepts for the bank of
+    `clearing_number`, so a customer who re-enters the account gets no check-digit error.
+    """
+    for check_digit in "0123456789":
+        try:
+            account = validate_bank_account(clearing_number, account_without_check_digit + check_digit)
+        except InvalidFieldError:
+            continue
+        return {
+            "bank_name": account.bank_name,
+            "clearing_number": account.clearing_number,
+            "account_number": account.account_number,
+            "account_holder_identity_number": holder_identity_number,
+        }
+    raise ValueError(
+        f"no check digit completes account {account_without_check_digit} at clearing number "
+        f"{clearing_number}; change one of its digits"
+    )
 
 
 def ocr_reference(customer_number: str, serial: int) -> str:
@@ -367,6 +395,7 @@ def make_payment_method(
     created_at: str,
     applies_from_issue_date: dt.date | None = None,
 ) -> Record:
+    """Build a payment method. `details` use the names that change_payment_method stores."""
     return {
         "biller_id": biller_id,
         "customer_number": customer_number,
@@ -626,7 +655,12 @@ def build_liam() -> tuple[Record, list[Record], list[Record]]:
     )
     payment_methods = [
         make_payment_method(
-            NORDVAG, customer_number, "e_invoice", "active", {"bank": "Swedbank"}, "2025-10-03T18:42:00Z"
+            NORDVAG,
+            customer_number,
+            "e_invoice",
+            "active",
+            {"bank_name": "Swedbank"},
+            "2025-10-03T18:42:00Z",
         ),
     ]
 
@@ -952,13 +986,7 @@ def build_bageri() -> tuple[Record, list[Record], list[Record]]:
             customer_number,
             "autogiro",
             "active",
-            {
-                "clearing_number": "5357",
-                "account_number": "1045872",
-                "account_holder_name": "Bageri Solrosen AB",
-                "account_holder_identity_number": bakery_organisation_number,
-                "payer_number": customer_number,
-            },
+            autogiro_details("5357", "104587", bakery_organisation_number),
             "2024-02-12T13:05:00Z",
         ),
     ]
@@ -1101,13 +1129,7 @@ def build_johan() -> tuple[Record, list[Record], list[Record]]:
             customer_number,
             "autogiro",
             "active",
-            {
-                "clearing_number": "6543",
-                "account_number": "912345678",
-                "account_holder_name": "Johan Berg",
-                "account_holder_identity_number": identity_number,
-                "payer_number": "300045",
-            },
+            autogiro_details("6543", "91234567", identity_number),
             "2019-08-26T07:58:00Z",
         ),
     ]

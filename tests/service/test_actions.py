@@ -1,17 +1,19 @@
 """Rules of the quote/confirm/apply cycle: tokens, idempotency keys, audit."""
 
 import datetime as dt
+import json
 
 import pytest
 from sqlmodel import Session, select
 
 from invoice_mcp.domain.errors import BillingError
 from invoice_mcp.domain.identifiers import luhn_check_digit
+from invoice_mcp.domain.payment_methods import OPTIONAL_DETAILS, REQUIRED_DETAILS
 from invoice_mcp.domain.policy import BillerPolicy, ConfirmationPolicy, DeferralPolicy
 from invoice_mcp.domain.principal import Principal
 from invoice_mcp.service import actions
 from invoice_mcp.store.models import AuditEvent, PaymentExtension, PaymentMethod
-from tests.conftest import ANNA, DEMO_TODAY
+from tests.conftest import ANNA, DEMO_FIXTURES, DEMO_TODAY
 
 ANNA_LATEST = "NV-2026-0031745"
 NOW = dt.datetime(2026, 12, 4, 9, 30, tzinfo=dt.UTC)
@@ -224,6 +226,35 @@ def test_autogiro_again_while_pending_is_refused(demo_engine):
     with Session(demo_engine) as session:
         pending = session.exec(select(PaymentMethod).where(PaymentMethod.status == "pending_signature")).all()
     assert len(pending) == 1
+
+
+@pytest.mark.parametrize(
+    ("biller_id", "customer_number"),
+    [
+        ("nordvag", "100871"),
+        ("alvkraft", "7700421"),
+        ("lyra", "L-300045"),
+    ],
+)
+def test_demo_method_entered_again_is_unchanged(demo_engine, biller_id, customer_number):
+    methods = json.loads((DEMO_FIXTURES / "payment_methods.json").read_text(encoding="utf-8"))
+    active = next(
+        method
+        for method in methods
+        if (method["biller_id"], method["customer_number"], method["status"])
+        == (biller_id, customer_number, "active")
+    )
+    detail_names = {*REQUIRED_DETAILS[active["kind"]], *OPTIONAL_DETAILS.get(active["kind"], ())}
+    entered = {name: value for name, value in active["details"].items() if name in detail_names}
+    customer = Principal(kind="customer", biller_id=biller_id, customer_number=customer_number)
+
+    error = error_of(
+        lambda: actions.change_payment_method(
+            context(demo_engine, principal=customer), active["kind"], entered
+        )
+    )
+
+    assert error.code == "method_unchanged"
 
 
 def test_mandate_activation_without_pending_is_not_found(demo_engine):

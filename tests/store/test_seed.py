@@ -15,6 +15,13 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, SQLModel, col, func, select
 
+from invoice_mcp.domain.payment_methods import (
+    OPTIONAL_DETAILS,
+    REQUIRED_DETAILS,
+    masked_details,
+    validate_method_change,
+)
+from invoice_mcp.domain.policy import PaymentMethodPolicy
 from invoice_mcp.store import seed
 from invoice_mcp.store.engine import make_engine
 from invoice_mcp.store.models import Biller, Customer, Invoice, InvoiceLine, Payment, PaymentMethod
@@ -348,6 +355,64 @@ def test_sara_premium_rises_at_renewal(demo_engine: Engine) -> None:
     assert totals[dt.date(2026, 3, 1)] == 44700
     assert [invoice.invoice_number for invoice in overdue] == ["LF-2026-0098012"]
     assert {invoice.payment_method_kind for invoice in invoices} == {"kivra"}
+
+
+def test_demo_method_details_are_all_shown() -> None:
+    methods = json.loads((DEMO_DIR / "payment_methods.json").read_text(encoding="utf-8"))
+
+    for method in methods:
+        masked = masked_details(method["details"])
+        assert masked.keys() == method["details"].keys(), method["customer_number"]
+
+
+def test_demo_autogiro_accounts_pass_tool_checks() -> None:
+    methods = json.loads((DEMO_DIR / "payment_methods.json").read_text(encoding="utf-8"))
+    customers = json.loads((DEMO_DIR / "customers.json").read_text(encoding="utf-8"))
+    customer_kinds = {(c["biller_id"], c["customer_number"]): c["kind"] for c in customers}
+    mandates = [method for method in methods if method["kind"] == "autogiro"]
+
+    assert mandates
+    for mandate in mandates:
+        details = mandate["details"]
+        entered = {name: details[name] for name in REQUIRED_DETAILS["autogiro"]}
+        # Raises InvalidFieldError, naming the detail, where change_payment_method would reject it.
+        validated = validate_method_change(
+            "autogiro",
+            entered,
+            policy=PaymentMethodPolicy(),
+            current_kind=None,
+            customer_kind=customer_kinds[(mandate["biller_id"], mandate["customer_number"])],
+            today=REFERENCE_DATE,
+        )
+        for name in ("bank_name", "clearing_number", "account_number"):
+            assert details[name] == validated.details[name], (mandate["customer_number"], name)
+
+
+# --- Payment-method details ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", seed.PAYMENT_METHOD_KINDS)
+def test_details_models_use_product_names(kind: str) -> None:
+    fields = seed.DETAILS_MODELS[kind].model_fields
+    product_names = {*REQUIRED_DETAILS[kind], *OPTIONAL_DETAILS.get(kind, ())}
+    if kind == "autogiro":
+        product_names.add("bank_name")  # looked up from the clearing number and stored with the mandate
+    required = {name for name, info in fields.items() if info.is_required()}
+
+    assert set(fields) == product_names
+    assert required == set(REQUIRED_DETAILS[kind])
+
+
+def test_card_token_loads(engine: Engine, tmp_path: Path) -> None:
+    directory = copy_demo(tmp_path)
+    card = {"kind": "card", "details": {"card_token": "pm_1QxAbCdEfGh"}}
+    edit_fixture(directory, "payment_methods.json", lambda records: records[0].update(card))
+
+    load_fixtures(engine, directory)
+
+    with Session(engine) as session:
+        stored = session.exec(select(PaymentMethod).where(PaymentMethod.kind == "card")).one()
+    assert masked_details(stored.details) == {"card_token": "pm_…EfGh"}
 
 
 # --- Broken fixtures -----------------------------------------------------------------
@@ -691,8 +756,78 @@ BROKEN_FIXTURES = [
         "email_pdf payment method of customer 5001234",
         "details.card_number",
         None,
-        "unknown field",
+        "unknown field; payment method 'email_pdf' takes only email.",
         id="card-number-in-details",
+    ),
+    pytest.param(
+        "payment_methods.json",
+        set_value(1, "details", {"bank": "Swedbank"}),
+        1,
+        "e_invoice payment method of customer 100871",
+        "details.bank",
+        None,
+        "unknown field; payment method 'e_invoice' takes only bank_name (optional). Remove or rename it",
+        id="e-invoice-bank-under-other-name",
+    ),
+    pytest.param(
+        "payment_methods.json",
+        set_value(5, "details.payer_number", "300045"),
+        5,
+        "autogiro payment method of customer L-300045",
+        "details.payer_number",
+        None,
+        "takes only clearing_number, account_number, account_holder_identity_number, bank_name (optional)",
+        id="autogiro-detail-tools-do-not-read",
+    ),
+    pytest.param(
+        "payment_methods.json",
+        set_value(0, "details", {"fee": "29"}),
+        0,
+        "paper payment method of customer 100234",
+        "details.fee",
+        None,
+        "unknown field; payment method 'paper' takes no details, so details must be {}",
+        id="paper-with-details",
+    ),
+    pytest.param(
+        "payment_methods.json",
+        lambda records: records[0].update(kind="card", details={"card_token": "4111111111111111"}),
+        0,
+        "card payment method of customer 100234",
+        "details.card_token",
+        "'****1111'",
+        "card token",
+        id="card-number-as-card-token",
+    ),
+    pytest.param(
+        "payment_methods.json",
+        set_value(5, "details.account_number", next_check_digit),
+        5,
+        "autogiro payment method of customer L-300045",
+        "details.account_number",
+        "'****5676'",
+        "the check digit is wrong for a Handelsbanken account with clearing number 6543",
+        id="autogiro-account-check-digit-wrong",
+    ),
+    pytest.param(
+        "payment_methods.json",
+        set_value(4, "details.clearing_number", "9990"),
+        4,
+        "autogiro payment method of customer 7700421",
+        "details.clearing_number",
+        "'9990'",
+        "no Swedish bank uses this clearing number",
+        id="autogiro-clearing-number-unused",
+    ),
+    pytest.param(
+        "payment_methods.json",
+        set_value(5, "details.bank_name", "Swedbank"),
+        5,
+        "autogiro payment method of customer L-300045",
+        "details.bank_name",
+        "'Swedbank'",
+        "must be Handelsbanken, the bank of clearing number 6543",
+        id="autogiro-bank-name-of-other-bank",
     ),
     pytest.param(
         "payment_methods.json",

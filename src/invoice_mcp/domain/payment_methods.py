@@ -134,7 +134,11 @@ def validate_method_change(
         raise RefusedError(
             f"payment method '{kind}' is already in use with these details", code="method_unchanged"
         )
-    if kind == "autogiro" and pending_mandate_details is not None and stored == pending_mandate_details:
+    if (
+        kind == "autogiro"
+        and pending_mandate_details is not None
+        and _same_details(stored, pending_mandate_details)
+    ):
         # A second mandate for the same account would send the payer a second signing request.
         raise RefusedError(
             "an autogiro mandate for this account is already waiting for the payer's signature in their bank",
@@ -145,14 +149,28 @@ def validate_method_change(
     return ValidatedMethod(kind=kind, status=status, details=stored, masked_details=masked, fee_minor=fee)
 
 
+# Details compared by their digits only: stored records may write them with a hyphen or spaces.
+_DIGIT_DETAILS = frozenset({"clearing_number", "account_number", "account_holder_identity_number", "phone"})
+
+
 def _same_details(requested: dict[str, Any], current: dict[str, Any]) -> bool:
-    """Tell whether two methods' details are the same; an e-mail address in any letter case is."""
+    """Tell whether two methods' details are the same.
+
+    An e-mail address in any letter case is the same, and so is a number written with other
+    separators (19580509-5733 and 195805095733).
+    """
     if requested.keys() != current.keys():
         return False
-    return all(
-        str(value).casefold() == str(current[name]).casefold() if name == "email" else value == current[name]
-        for name, value in requested.items()
-    )
+    for name, value in requested.items():
+        if name == "email":
+            same = str(value).casefold() == str(current[name]).casefold()
+        elif name in _DIGIT_DETAILS:
+            same = re.sub(r"\D", "", str(value)) == re.sub(r"\D", "", str(current[name]))
+        else:
+            same = value == current[name]
+        if not same:
+            return False
+    return True
 
 
 # The identifier validators name their own fields; the tool argument is details.<name>.

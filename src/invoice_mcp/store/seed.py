@@ -25,7 +25,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from stdnum import luhn
 
-from invoice_mcp.domain.errors import BillingError
+from invoice_mcp.domain.bank_accounts import validate_bank_account
+from invoice_mcp.domain.errors import BillingError, InvalidFieldError
 from invoice_mcp.store.engine import is_sqlite
 from invoice_mcp.store.models import Biller, Customer, Invoice, InvoiceLine, Payment, PaymentMethod
 
@@ -73,9 +74,9 @@ UNPAID_STATUSES = ("open", "reminded", "collection", "written_off")
 NON_POSITIVE_CATEGORIES = ("discount", "credit")
 
 # Field names whose values an error message masks: identity numbers keep the birth date
-# or organisation prefix, account numbers only their last four digits.
+# or organisation prefix, account numbers and card tokens only their last four characters.
 IDENTITY_FIELDS = frozenset({"identity_number", "account_holder_identity_number"})
-ACCOUNT_FIELDS = frozenset({"account_number"})
+ACCOUNT_FIELDS = frozenset({"account_number", "card_token"})
 
 
 # --- Errors ------------------------------------------------------------------------
@@ -354,23 +355,28 @@ class CustomerRecord(FixtureRecord):
     city: Annotated[str, Field(min_length=1, max_length=100)] | None = None
 
 
+# Payment-method details use the names under which change_payment_method stores them
+# (REQUIRED_DETAILS and OPTIONAL_DETAILS in invoice_mcp.domain.payment_methods). The tools
+# show no other name, so any other name is rejected as an unknown field.
+BankName = Annotated[str, Field(min_length=1, max_length=60)]
+
+
 class AutogiroDetails(FixtureRecord):
+    """Autogiro details. `_Validator` also checks the account with the rules of change_payment_method."""
+
+    # The tools store the bank's name, looked up from the clearing number, with each mandate.
+    bank_name: BankName | None = None
     clearing_number: Annotated[
         str, _pattern(r"\d{4,5}", "a clearing number of 4 digits (5 for Swedbank 8xxx-x)")
     ]
-    # NOTE: only the format is checked, not the bank-specific check digit of the account number.
     account_number: Annotated[str, _pattern(r"\d{1,12}", "an account number of 1 to 12 digits")]
-    account_holder_name: Text200
     account_holder_identity_number: Annotated[
         str, AfterValidator(_check_with(account_holder_identity_problem))
     ]
-    payer_number: Annotated[str, _pattern(r"[A-Za-z0-9-]{1,16}", "1 to 16 letters, digits or -")] | None = (
-        None
-    )
 
 
 class EInvoiceDetails(FixtureRecord):
-    bank: Text200
+    bank_name: BankName | None = None
 
 
 class EmailPdfDetails(FixtureRecord):
@@ -384,12 +390,14 @@ class SwishDetails(FixtureRecord):
 class CardDetails(FixtureRecord):
     """A card stored as the payment provider's token. There is no field for the card number."""
 
-    provider: Text200
-    token: Annotated[str, Field(min_length=1, max_length=200)]
-    brand: Text200
-    first6: Annotated[str, _pattern(r"\d{6}", "the first 6 digits of the card number")] | None = None
-    last4: Annotated[str, _pattern(r"\d{4}", "the last 4 digits of the card number")]
-    expiry: Annotated[str, _pattern(r"(0[1-9]|1[0-2])/\d{2}", "a month and year in the form MM/YY")]
+    card_token: Annotated[
+        str,
+        _pattern(
+            r"[a-z]{2,8}_[A-Za-z0-9_]{8,64}",
+            "a payment provider's card token: 2 to 8 lower-case letters, _ and 8 to 64 letters, "
+            "digits or _, such as pm_1QxAbCdEfGh",
+        ),
+    ]
 
 
 class NoDetails(FixtureRecord):
@@ -405,6 +413,17 @@ DETAILS_MODELS: dict[str, type[FixtureRecord]] = {
     "paper": NoDetails,
     "card": CardDetails,
 }
+
+
+def _unknown_detail_reason(kind: str) -> str:
+    """Return the reason for an unknown detail of a `kind` payment method, listing the details it takes."""
+    fields = DETAILS_MODELS[kind].model_fields
+    if not fields:
+        return f"unknown field; payment method '{kind}' takes no details, so details must be {{}}"
+    required = [name for name, info in fields.items() if info.is_required()]
+    optional = [f"{name} (optional)" for name, info in fields.items() if not info.is_required()]
+    names = ", ".join(required + optional)
+    return f"unknown field; payment method '{kind}' takes only {names}. Remove or rename it"
 
 
 class PaymentMethodRecord(FixtureRecord):
@@ -531,7 +550,14 @@ class _Problems:
         self.items.append(FixtureProblem(file, None, None, None, None, reason))
 
     def add_validation_error(
-        self, file: str, record: int, key: str | None, error: ValidationError, prefix: str = ""
+        self,
+        file: str,
+        record: int,
+        key: str | None,
+        error: ValidationError,
+        prefix: str = "",
+        *,
+        unknown_field_reason: str = "unknown field; remove it",
     ) -> None:
         for detail in error.errors(include_url=False):
             path = _field_path(detail["loc"])
@@ -542,7 +568,7 @@ class _Problems:
                 self.add(file, record, key, path, None, "required field is missing", show_value=False)
             elif kind == "extra_forbidden":
                 # The value of an unknown field is never shown: it could be a card or identity number.
-                self.add(file, record, key, path, None, "unknown field; remove it", show_value=False)
+                self.add(file, record, key, path, None, unknown_field_reason, show_value=False)
             else:
                 reason = detail["msg"].removeprefix("Value error, ")
                 self.add(file, record, key, path, detail["input"], reason)
@@ -868,11 +894,19 @@ class _Validator:
             stored_customer_id = self.existing.customer_ids.get(customer)
             self._check_customer_reference(report, record.biller_id, record.customer_number)
             try:
-                DETAILS_MODELS[record.kind].model_validate(record.details)
+                details = DETAILS_MODELS[record.kind].model_validate(record.details)
             except ValidationError as error:
                 self.problems.add_validation_error(
-                    PAYMENT_METHODS_FILE, entry.index, entry.key, error, prefix="details"
+                    PAYMENT_METHODS_FILE,
+                    entry.index,
+                    entry.key,
+                    error,
+                    prefix="details",
+                    unknown_field_reason=_unknown_detail_reason(record.kind),
                 )
+            else:
+                if isinstance(details, AutogiroDetails):
+                    self._check_bank_account(report, details)
 
             created = _naive_utc(record.created_at)
             duplicate_key = (*customer, record.kind, created)
@@ -906,6 +940,22 @@ class _Validator:
                     "the customer already has an active method in the database; at most one may be active",
                 )
             active.setdefault(customer, entry.index)
+
+    def _check_bank_account(self, report: _Report, details: AutogiroDetails) -> None:
+        """Report an account that change_payment_method would reject, or a bank_name of another bank."""
+        try:
+            account = validate_bank_account(details.clearing_number, details.account_number)
+        except InvalidFieldError as error:
+            name = str(error.details["field"])
+            value = details.clearing_number if name == "clearing_number" else details.account_number
+            report(f"details.{name}", value, str(error.details["allowed"]))
+            return
+        if details.bank_name is not None and details.bank_name != account.bank_name:
+            report(
+                "details.bank_name",
+                details.bank_name,
+                f"must be {account.bank_name}, the bank of clearing number {account.clearing_number}",
+            )
 
     # Invoices
 
