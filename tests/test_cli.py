@@ -274,6 +274,7 @@ def test_http_refuses_stdio_principal_options(database, capsys):
     [
         ("nonsense://", "the database URL names an unknown database kind"),
         ("not a url", "the database URL is invalid; use sqlite:///PATH or"),
+        ("postgresql+pg8000://user@127.0.0.1/x", "the database driver 'pg8000' is not installed"),
     ],
 )
 def test_bad_database_url_is_one_line(url, expected, capsys):

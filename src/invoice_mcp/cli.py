@@ -745,6 +745,12 @@ def _format_user_error(exc: Exception) -> str | None:
     if isinstance(exc, ArgumentError):
         # The message may quote the URL and its password, so it is not shown.
         return f"the database URL is invalid; use sqlite:///PATH or {POSTGRES_URL_EXAMPLE}"
+    if isinstance(exc, ModuleNotFoundError):
+        # SQLAlchemy imports a URL's driver when the engine is created.
+        return (
+            f"the database driver {exc.name!r} is not installed; use sqlite:///PATH, or PostgreSQL through "
+            f"psycopg ({POSTGRES_URL_EXAMPLE}) with the postgres extra: pip install 'invoice-mcp[postgres]'"
+        )
     return None
 
 
