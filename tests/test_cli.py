@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import socket
 import sqlite3
 from pathlib import Path
 
@@ -548,3 +549,19 @@ def test_token_create_max_lifetime(database):
     [row] = tokens.list_tokens(engine)
     engine.dispose()
     assert row.expires_at - row.created_at == dt.timedelta(days=3650)
+
+
+def test_serve_on_port_in_use_is_one_line(database, capsys):
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen()
+    port = holder.getsockname()[1]
+    try:
+        status = main(["serve", "--transport", "http", "--port", str(port), "--database-url", database])
+    finally:
+        holder.close()
+
+    error = capsys.readouterr().err
+    assert status == 2
+    assert f"cannot listen on 127.0.0.1 port {port}" in error
+    assert "serving streamable HTTP" not in error

@@ -426,6 +426,16 @@ def _open_stdio_store(args: argparse.Namespace, policies, store) -> None:  # typ
     logger.info("billing store is open and customer %s of biller %s exists", args.customer, args.biller)
 
 
+def _run_http(server, verifier, options) -> None:  # type: ignore[no-untyped-def]
+    """Serve HTTP until stopped; an address that cannot be bound is a usage error."""
+    from invoice_mcp.server.http import ListenError, run_http
+
+    try:
+        run_http(server, verifier, options)
+    except ListenError as exc:
+        raise CommandError(str(exc)) from exc
+
+
 def _serve_http(args: argparse.Namespace, engine, policies) -> int:  # type: ignore[no-untyped-def]
     from invoice_mcp.server.app import ServerSettings, build_server
     from invoice_mcp.server.http import (
@@ -433,7 +443,6 @@ def _serve_http(args: argparse.Namespace, engine, policies) -> int:  # type: ign
         InvoiceTokenVerifier,
         JwtSettings,
         auth_settings,
-        run_http,
     )
 
     if args.biller or args.customer:
@@ -475,14 +484,13 @@ def _serve_http(args: argparse.Namespace, engine, policies) -> int:  # type: ign
         auth=auth_settings(options),
         token_verifier=verifier,
     )
-    run_http(server, verifier, options)
+    _run_http(server, verifier, options)
     return 0
 
 
 def _serve_http_without_authorization(args: argparse.Namespace, engine, policies, options) -> int:  # type: ignore[no-untyped-def]
     from invoice_mcp.domain.principal import Principal
     from invoice_mcp.server.app import ServerSettings, build_server
-    from invoice_mcp.server.http import run_http
 
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         raise CommandError(
@@ -497,7 +505,7 @@ def _serve_http_without_authorization(args: argparse.Namespace, engine, policies
     principal = Principal(kind="customer", biller_id=biller, customer_number=customer)
     logger.warning("authorization is off: every request acts for %s", principal.label)
     settings = ServerSettings(engine=engine, principal=principal, policies=policies, today=args.today)
-    run_http(build_server(settings, output_schemas=args.output_schemas), None, options)
+    _run_http(build_server(settings, output_schemas=args.output_schemas), None, options)
     return 0
 
 

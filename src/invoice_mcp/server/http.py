@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import socket
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
@@ -343,10 +344,34 @@ def build_http_app(server: Any, verifier: InvoiceTokenVerifier | None, options: 
     return RequestGuard(app, verifier, metadata_url, options.max_request_seconds)
 
 
+class ListenError(Exception):
+    """The server cannot listen on the address it was given."""
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """Bind the server's socket before anything reports the server as up.
+
+    Raises:
+        ListenError: the address is in use or cannot be bound.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ListenError(f"cannot listen on {host} port {port}: {exc.strerror or exc}") from exc
+    sock.set_inheritable(True)
+    return sock
+
+
 def run_http(server: Any, verifier: InvoiceTokenVerifier | None, options: HttpOptions) -> None:
     import uvicorn
 
     app = build_http_app(server, verifier, options)
+    sock = listening_socket(options.host, options.port)
     logger.info("serving streamable HTTP on %s/mcp", options.listen_url)
     # Access logs carry paths only, never headers, so tokens stay out of the log.
-    uvicorn.run(app, host=options.host, port=options.port, log_level="warning", lifespan="on")
+    config = uvicorn.Config(app, log_level="warning", lifespan="on")
+    uvicorn.Server(config).run(sockets=[sock])
