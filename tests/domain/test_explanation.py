@@ -719,3 +719,11 @@ def test_removed_usage_leaves_out_the_earlier_period():
     text = describe_cause(result.causes[0], "SEK", "sv")
 
     assert text == "ingen förbrukning av ”Samtal utomlands” (-19,93 kr)"
+
+
+def test_first_invoice_summary_says_what_credit_notes_took_off():
+    result = explain(invoice("NV-1", "2026-11-25", [PLAN]), None)
+
+    summary = summarize(result, "sv", credited=(6000, 18900))
+
+    assert summary.endswith("En kreditnota har dragit av 60,00 kr, så kvar att betala är 189,00 kr.")

@@ -405,7 +405,10 @@ def summarize(
     currency = invoice.currency
     total = format_money(invoice.total_minor, currency, locale)
     if explanation.baseline is None:
-        return _summarize_without_baseline(explanation, total, locale)
+        summary = _summarize_without_baseline(explanation, total, locale)
+        if credited is not None:
+            summary += " " + _credited_sentence(*credited, currency, locale)
+        return summary
     baseline = explanation.baseline
     label = BASELINE_LABELS[locale].get(explanation.baseline_kind or "previous", "")
     base_total = format_money(baseline.total_minor, currency, locale)

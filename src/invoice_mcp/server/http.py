@@ -349,7 +349,7 @@ class ListenError(Exception):
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
-    """Bind the server's socket before anything reports the server as up.
+    """Return the server's socket, bound before anything reports the server as up.
 
     Raises:
         ListenError: the address is in use or cannot be bound.
