@@ -565,3 +565,11 @@ def test_serve_on_port_in_use_is_one_line(database, capsys):
     assert status == 2
     assert f"cannot listen on 127.0.0.1 port {port}" in error
     assert "serving streamable HTTP" not in error
+
+
+def test_token_without_read_is_warned(database, caplog):
+    arguments = ["token", "create", "--database-url", database, "--biller", "nordvag", "--customer", "100234"]
+
+    assert main([*arguments, "--scope", "act"]) == 0
+
+    assert "without the read scope" in caplog.text

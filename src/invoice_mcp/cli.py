@@ -523,6 +523,8 @@ def cmd_token(args: argparse.Namespace) -> int:
         else:
             principal = Principal(kind="operator", biller_id=args.biller, operator_id=args.operator)
         scopes = tuple(args.scope or ("read", "act"))
+        if "read" not in scopes:
+            logger.warning("a token without the read scope gets 403 for every request; add --scope read")
         token, row = tokens.create_token(
             engine,
             principal,
