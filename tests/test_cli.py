@@ -573,3 +573,28 @@ def test_token_without_read_is_warned(database, caplog):
     assert main([*arguments, "--scope", "act"]) == 0
 
     assert "without the read scope" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "content", ["not a key\n", '{"keys": []}', "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"]
+)
+def test_serve_rejects_unusable_jwt_key_file(database, tmp_path, capsys, content):
+    key_file = tmp_path / "idp.pem"
+    key_file.write_text(content, encoding="utf-8")
+    jwt_options = ["--jwt-issuer", "https://idp.example.se", "--jwt-audience", "invoice-mcp"]
+
+    status = main(
+        [
+            "serve",
+            "--transport",
+            "http",
+            "--database-url",
+            database,
+            "--jwt-key-file",
+            str(key_file),
+            *jwt_options,
+        ]
+    )
+
+    assert status == 2
+    assert "holds neither a PEM public key nor a JWKS" in capsys.readouterr().err

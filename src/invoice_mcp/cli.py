@@ -443,6 +443,7 @@ def _serve_http(args: argparse.Namespace, engine, policies) -> int:  # type: ign
         InvoiceTokenVerifier,
         JwtSettings,
         auth_settings,
+        check_jwt_key_file,
     )
 
     if args.biller or args.customer:
@@ -458,6 +459,10 @@ def _serve_http(args: argparse.Namespace, engine, policies) -> int:  # type: ign
             )
         if not args.jwt_key_file.exists():
             raise CommandError(f"JWT key file {args.jwt_key_file} does not exist")
+        try:
+            check_jwt_key_file(args.jwt_key_file)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
         jwt = JwtSettings(key_file=args.jwt_key_file, issuer=args.jwt_issuer, audience=args.jwt_audience)
     options = HttpOptions(
         host=args.host,

@@ -131,6 +131,33 @@ class InvoiceTokenVerifier:
         return _access_token(token, principal, scopes, int(claims["exp"]))
 
 
+def check_jwt_key_file(key_file: Path) -> None:
+    """Check at start that the key file holds a PEM public key or a JWKS with at least one key.
+
+    The file is read again for every token, so that a rotated key needs no restart.
+
+    Raises:
+        ValueError: the file cannot be read or holds no usable key; the message says which.
+    """
+    import jwt
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+    try:
+        text = key_file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"JWT key file {key_file} cannot be read: {exc}") from exc
+    try:
+        if text.lstrip().startswith("{"):
+            if not jwt.PyJWKSet.from_dict(json.loads(text)).keys:
+                raise ValueError("the JWKS has no keys")
+        else:
+            load_pem_public_key(text.encode())
+    except (ValueError, jwt.PyJWTError, TypeError) as exc:
+        raise ValueError(
+            f"JWT key file {key_file} holds neither a PEM public key nor a JWKS with a usable key ({exc})"
+        ) from exc
+
+
 def _jwt_key(key_file: Path, token: str) -> Any:
     import jwt
 
