@@ -120,7 +120,7 @@ class SeedError(BillingError):
     def __init__(self, directory: Path, problems: Sequence[FixtureProblem]) -> None:
         listed = tuple(problems[:MAX_REPORTED_PROBLEMS])
         lines = [
-            f"Fixtures in {directory} are invalid, so nothing was loaded ({len(problems)} problem{'' if len(problems) == 1 else 's'}):"
+            f"nothing was loaded from {directory} ({len(problems)} problem{'' if len(problems) == 1 else 's'}):"
         ]
         lines.extend(f"- {problem.describe()}" for problem in listed)
         if len(problems) > len(listed):
