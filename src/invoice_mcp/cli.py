@@ -13,6 +13,7 @@ import logging
 import math
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from invoice_mcp import __version__
@@ -70,14 +71,22 @@ def _add_log_level_option(parser: argparse.ArgumentParser, default: str | None =
     )
 
 
-def _positive_int(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"{value} is not a positive whole number")
-    return number
+def _whole_number(minimum: int, maximum: int | None, allowed: str) -> Callable[[str], int]:
+    """Return an argparse type that takes a whole number from `minimum` to `maximum`."""
+
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(f"{value} is not {allowed}") from exc
+        if number < minimum or (maximum is not None and number > maximum):
+            raise argparse.ArgumentTypeError(f"{value} is not {allowed}")
+        return number
+
+    return parse
+
+
+_positive_int = _whole_number(1, None, "a positive whole number")
 
 
 def _positive_seconds(value: str) -> float:
@@ -91,31 +100,15 @@ def _positive_seconds(value: str) -> float:
     return seconds
 
 
-def _port(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    # Port 0 would bind a random free port, but the log line and the OAuth metadata URLs would
-    # still name port 0.
-    if not 1 <= number <= 65535:
-        raise argparse.ArgumentTypeError(f"{value} is not a port number from 1 to 65535")
-    return number
+# Port 0 would bind a random free port, but the log line and the OAuth metadata URLs would
+# still name port 0.
+_port = _whole_number(1, 65535, "a port number from 1 to 65535")
 
 
 # Ten years. A token that must work for longer should be replaced before it expires. Without a
 # maximum, a lifetime of about 2.9 million days overflowed Python's datetime, which ends in 9999.
 MAX_TOKEN_DAYS = 3650
-
-
-def _token_lifetime_days(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if not 1 <= number <= MAX_TOKEN_DAYS:
-        raise argparse.ArgumentTypeError(f"{value} is not a number of days from 1 to {MAX_TOKEN_DAYS}")
-    return number
+_token_lifetime_days = _whole_number(1, MAX_TOKEN_DAYS, f"a number of days from 1 to {MAX_TOKEN_DAYS}")
 
 
 AUDITED_ACTIONS = ("grant_deferral", "change_payment_method", "activate_autogiro_mandate")
