@@ -597,4 +597,4 @@ def test_serve_rejects_unusable_jwt_key_file(database, tmp_path, capsys, content
     )
 
     assert status == 2
-    assert "holds neither a PEM public key nor a JWKS" in capsys.readouterr().err
+    assert "contains neither a PEM public key nor a JWKS" in capsys.readouterr().err

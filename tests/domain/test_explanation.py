@@ -721,7 +721,7 @@ def test_removed_usage_leaves_out_the_earlier_period():
     assert text == "ingen förbrukning av ”Samtal utomlands” (-19,93 kr)"
 
 
-def test_first_invoice_summary_says_what_credit_notes_took_off():
+def test_first_invoice_summary_names_credit():
     result = explain(invoice("NV-1", "2026-11-25", [PLAN]), None)
 
     summary = summarize(result, "sv", credited=(6000, 18900))

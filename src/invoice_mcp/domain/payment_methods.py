@@ -127,9 +127,9 @@ def validate_method_change(
             stored, masked = validator(details, customer_kind, today)
         except InvalidFieldError as error:
             raise _as_detail_error(error) from error
-    # The same method with new details (another e-mail address or account) is a change; the
-    # same method with the same details is not, unless it withdraws a pending mandate. An
-    # active autogiro mandate for the same account needs no second mandate.
+    # The same method with new details (another e-mail address or account) is a change. The
+    # same details are not, unless the request withdraws a pending mandate, so an active
+    # autogiro mandate for the same account gets no second mandate.
     if kind == current_kind and not has_pending_mandate and _same_details(stored, current_details or {}):
         raise RefusedError(
             f"payment method '{kind}' is already in use with these details", code="method_unchanged"

@@ -485,7 +485,7 @@ def _composition_text(
     Parts with the sign of the total are named, the largest first, with the rest summed as
     other items. Parts of the other sign, such as a discount on an invoice, follow as one
     sum, so that no part reads as a negative amount of "other items". Öresavrundning comes
-    last on its own, so that it changes no amount that stands on the invoice.
+    last on its own, so that every other amount is one that is on the invoice.
     """
     sign = -1 if total_minor < 0 else 1
     parts = [(category, amount) for category, amount in composition if category != "rounding"]

@@ -132,12 +132,12 @@ class InvoiceTokenVerifier:
 
 
 def check_jwt_key_file(key_file: Path) -> None:
-    """Check at start that the key file holds a PEM public key or a JWKS with at least one key.
+    """Check at start that the key file contains a PEM public key or a JWKS with at least one key.
 
     The file is read again for every token, so that a rotated key needs no restart.
 
     Raises:
-        ValueError: the file cannot be read or holds no usable key; the message says which.
+        ValueError: the file cannot be read or contains no usable key; the message says which.
     """
     import jwt
     from cryptography.hazmat.primitives.serialization import load_pem_public_key
@@ -154,7 +154,7 @@ def check_jwt_key_file(key_file: Path) -> None:
             load_pem_public_key(text.encode())
     except (ValueError, jwt.PyJWTError, TypeError) as exc:
         raise ValueError(
-            f"JWT key file {key_file} holds neither a PEM public key nor a JWKS with a usable key ({exc})"
+            f"JWT key file {key_file} contains neither a PEM public key nor a JWKS with a usable key ({exc})"
         ) from exc
 
 
