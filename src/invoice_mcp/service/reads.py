@@ -308,7 +308,7 @@ def get_invoice(
     locale: str | None = None,
     on_warning: Callable[[str], None] | None = None,
 ) -> out.InvoiceDetail:
-    """Show one invoice; `on_warning` gets each of its warnings in English, for a log."""
+    """Return one invoice in full; `on_warning` gets each of its warnings in English, for a log."""
     with Session(engine) as session:
         customer = repo.customer_for(session, principal, customer_number)
         lang = _locale(customer, locale)
